@@ -1,0 +1,20 @@
+"""partition: estimate log Z of energy-based models, and say how far to trust it."""
+
+from partition import datasets
+from partition.estimators.exact import exact_log_z
+from partition.estimators.likelihood import log_likelihood
+from partition.models.rbm import BernoulliRBM
+from partition.results import ConfidenceInterval, LogLikelihoodEstimate, LogZBounds, LogZEstimate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BernoulliRBM",
+    "ConfidenceInterval",
+    "LogLikelihoodEstimate",
+    "LogZBounds",
+    "LogZEstimate",
+    "datasets",
+    "exact_log_z",
+    "log_likelihood",
+]

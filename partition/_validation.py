@@ -1,0 +1,90 @@
+"""Input checks shared by the public API: each error names the offending argument."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def as_real_array(value, name: str, *, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
+    """``value`` as a C-contiguous float64 array; non-numeric or non-finite data is refused."""
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{name} must be array-like of real numbers: {exc}") from exc
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} must hold real numbers, got complex dtype {arr.dtype}")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else ndim
+        if arr.ndim not in allowed:
+            want = " or ".join(f"{d}-D" for d in allowed)
+            raise ValueError(f"{name} must be {want}, got shape {arr.shape}")
+    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        where = tuple(int(i) for i in bad) if arr.ndim else ()
+        raise ValueError(f"{name} must be finite; found {arr[tuple(bad)]} at index {where}")
+    return arr
+
+
+def frozen(arr: np.ndarray) -> np.ndarray:
+    """A read-only C-contiguous float64 copy of ``arr``."""
+    out = np.array(arr, dtype=np.float64, order="C", copy=True)
+    out.flags.writeable = False
+    return out
+
+
+def as_binary_rows(value, name: str, n_columns: int, what: str) -> tuple[np.ndarray, bool]:
+    """Validate binary data of shape ``(n, n_columns)`` or ``(n_columns,)``.
+
+    Returns the data as a 2-D float64 array and whether the input was a single 1-D row.
+    """
+    arr = as_real_array(value, name, ndim=(1, 2))
+    single = arr.ndim == 1
+    rows = arr[None, :] if single else arr
+    if rows.shape[1] != n_columns:
+        raise ValueError(
+            f"{name} must have {n_columns} columns (the model's {what}), got shape {arr.shape}"
+        )
+    not_binary = (rows != 0.0) & (rows != 1.0)
+    if np.any(not_binary):
+        bad = tuple(int(i) for i in np.argwhere(not_binary)[0])
+        raise ValueError(
+            f"{name} must be binary (0/1); found {rows[bad]} at row {bad[0]}, column {bad[1]}"
+        )
+    return rows, single
+
+
+def check_int(value, name: str, *, minimum: int | None = None) -> int:
+    """An integer argument (bools refused) with an optional lower bound."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def check_positive_float(value, name: str) -> float:
+    """A finite, strictly positive real argument."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be finite and > 0, got {value}")
+    return value
+
+
+def check_probability(value, name: str) -> float:
+    """A real number strictly between 0 and 1."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not 0.0 < value < 1.0:
+        raise ValueError(f"{name} must lie strictly between 0 and 1, got {value}")
+    return value

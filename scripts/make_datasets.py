@@ -1,0 +1,56 @@
+"""Build the data files shipped in ``partition/datasets`` (run once; the outputs are committed).
+
+    python scripts/make_datasets.py
+
+1. ``digits.npz``: scikit-learn's bundled 8x8 digits, binarised at half intensity
+   (pixel >= 8 of 16), shuffled with seed 20261121 and split 1,500 train / 297 test, stored
+   bit-packed (``pixels``) with the split sizes (``sizes``).
+2. ``digits_rbm.npz``: scikit-learn's ``BernoulliRBM`` with 20 hidden units fitted to the
+   training images (learning rate 0.05, batch size 10, 200 epochs, random_state 0), saved with
+   ``BernoulliRBM.save``.
+
+Needs scikit-learn (a test extra of this package), nothing from the network.
+"""
+
+from __future__ import annotations
+
+import pathlib
+
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.neural_network import BernoulliRBM as SklearnRBM
+
+import partition as pt
+
+OUT = pathlib.Path(__file__).resolve().parents[1] / "partition" / "datasets"
+SEED = 20261121
+N_TRAIN = 1500
+
+
+def main() -> None:
+    images = load_digits().data  # (1797, 64), integers 0..16
+    binary = (images >= 8).astype(np.uint8)
+    order = np.random.default_rng(SEED).permutation(binary.shape[0])
+    binary = binary[order]
+    n_test = binary.shape[0] - N_TRAIN
+    np.savez_compressed(
+        OUT / "digits.npz",
+        pixels=np.packbits(binary.ravel()),
+        sizes=np.array([N_TRAIN, n_test], dtype=np.int64),
+    )
+    train, test = pt.datasets.digits()
+    assert np.array_equal(train, binary[:N_TRAIN]) and np.array_equal(test, binary[N_TRAIN:])
+
+    sk = SklearnRBM(n_components=20, learning_rate=0.05, batch_size=10, n_iter=200, random_state=0)
+    sk.fit(train)
+    rbm = pt.BernoulliRBM.from_sklearn(sk)
+    rbm.save(OUT / "digits_rbm.npz")
+    log_z = pt.exact_log_z(rbm)
+    print(f"digits: {train.shape[0]} train, {test.shape[0]} test")
+    print(f"digits_rbm: log Z = {log_z.log_z:.6f}")
+    print(f"  train LL = {pt.log_likelihood(rbm, train, log_z).mean:.4f} nats")
+    print(f"  test  LL = {pt.log_likelihood(rbm, test, log_z).mean:.4f} nats")
+
+
+if __name__ == "__main__":
+    main()

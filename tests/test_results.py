@@ -1,0 +1,87 @@
+"""Log-space summaries and result types."""
+
+import math
+
+import numpy as np
+import pytest
+
+from partition.results import (
+    ConfidenceInterval,
+    LogZBounds,
+    LogZEstimate,
+    kish_ess,
+    log_mean_exp,
+    log_mean_exp_stderr,
+)
+
+
+def test_log_mean_exp_matches_naive_and_survives_large_values():
+    lw = np.random.default_rng(0).normal(0, 2, 1000)
+    assert log_mean_exp(lw) == pytest.approx(np.log(np.mean(np.exp(lw))), rel=1e-13)
+    assert log_mean_exp(lw + 5000.0) == pytest.approx(np.log(np.mean(np.exp(lw))) + 5000.0)
+    assert log_mean_exp([-np.inf, 0.0]) == pytest.approx(-math.log(2))
+
+
+def test_kish_ess_known_values():
+    assert kish_ess(np.zeros(10)) == pytest.approx(10.0)
+    assert kish_ess([0.0, -np.inf, -np.inf]) == pytest.approx(1.0)
+    w = np.array([1.0, 2.0, 3.0])
+    assert kish_ess(np.log(w) + 800) == pytest.approx(w.sum() ** 2 / (w**2).sum())
+
+
+def test_stderr_is_delta_method():
+    w = np.random.default_rng(1).lognormal(0, 0.5, 400)
+    want = np.std(w, ddof=1) / np.sqrt(w.size) / np.mean(w)
+    assert log_mean_exp_stderr(np.log(w)) == pytest.approx(want, rel=1e-12)
+    with pytest.raises(ValueError, match="at least 2"):
+        log_mean_exp_stderr([0.0])
+
+
+def test_stderr_matches_spread_of_estimates_over_replications():
+    rng = np.random.default_rng(2)
+    reps = [rng.normal(0, 0.3, 200) for _ in range(2000)]
+    estimates = np.array([log_mean_exp(r) for r in reps])
+    reported = np.array([log_mean_exp_stderr(r) for r in reps])
+    assert np.std(estimates) == pytest.approx(np.mean(reported), rel=0.05)
+
+
+@pytest.mark.parametrize(
+    "bad", [[], [[0.0, 1.0]], [0.0, np.nan], [np.inf, 0.0], [-np.inf, -np.inf]]
+)
+def test_log_weights_validation(bad):
+    with pytest.raises(ValueError, match="log_weights"):
+        log_mean_exp(bad)
+
+
+def test_estimate_from_log_weights():
+    lw = np.random.default_rng(3).normal(0, 0.2, 100)
+    est = LogZEstimate.from_log_weights(lw, method="ais", log_offset=10.0, info={"k": 1})
+    assert est.log_z == pytest.approx(10.0 + log_mean_exp(lw))
+    low, high = est.confidence_interval
+    assert high - est.log_z == pytest.approx(1.959963984540054 * est.stderr)
+    assert est.log_z - low == pytest.approx(high - est.log_z)
+    assert est.n_samples == 100 and est.ess == pytest.approx(kish_ess(lw))
+    assert not est.log_weights.flags.writeable
+    with pytest.raises(TypeError):
+        est.info["k"] = 2
+    with pytest.raises(AttributeError):
+        est.log_z = 0.0
+    narrow = LogZEstimate.from_log_weights(lw, method="ais", confidence_level=0.5)
+    assert narrow.confidence_interval.high - narrow.log_z < high - est.log_z
+    with pytest.raises(ValueError, match="confidence_level"):
+        LogZEstimate.from_log_weights(lw, method="ais", confidence_level=1.5)
+    assert "ais" in repr(est) and "95%" in repr(est)
+    d = est.to_dict()
+    assert d["log_z"] == est.log_z and d["info"] == {"k": 1}
+
+
+def test_exact_estimate_and_bounds():
+    exact = LogZEstimate.exact(3.5)
+    assert exact.stderr == 0 and exact.confidence_interval == ConfidenceInterval(3.5, 3.5)
+    with pytest.raises(ValueError, match="log_z must be finite"):
+        LogZEstimate.exact(float("nan"))
+    lo = LogZEstimate.from_log_weights([0.0, 0.1], method="ais")
+    hi = LogZEstimate.from_log_weights([0.5, 0.6], method="reverse_ais")
+    bounds = LogZBounds(lo, hi)
+    assert bounds.gap == pytest.approx(hi.log_z - lo.log_z)
+    assert "gap" in repr(bounds)
