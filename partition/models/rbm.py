@@ -332,14 +332,20 @@ _CHUNK_LOG_LIMIT = 650.0  # each product chunk stays below exp(650)
 _ADDITIVE_CHUNK = 512  # factors in [1, 2]: 2**512 is far from overflow
 
 
-def _enumeration_plan(rows: np.ndarray, other_bias: np.ndarray) -> dict[str, Any]:
+def _enumeration_plan(rows: np.ndarray, other_bias: np.ndarray, mode: str = "auto") -> dict:
     """Choose the element mode and product chunks for :func:`rbm_log_z_blocks`."""
     n = other_bias.shape[0]
     upper = other_bias + np.clip(rows, 0.0, None).sum(0)
     lower = other_bias + np.clip(rows, None, 0.0).sum(0)
-    multiplicative = bool(
-        upper.max() <= _MULTIPLICATIVE_LIMIT and lower.min() >= -_MULTIPLICATIVE_LIMIT
-    )
+    bounded = bool(upper.max() <= _MULTIPLICATIVE_LIMIT and lower.min() >= -_MULTIPLICATIVE_LIMIT)
+    if mode == "multiplicative" and not bounded:
+        raise ValueError(
+            "mode='multiplicative' needs every activation within +-600 over all states; "
+            "use mode='auto' or 'additive'"
+        )
+    if mode not in ("auto", "additive", "multiplicative"):
+        raise ValueError(f"mode must be 'auto', 'additive' or 'multiplicative', got {mode!r}")
+    multiplicative = bounded and mode != "additive"
     if multiplicative:
         ends = []
         running = 0.0
@@ -369,12 +375,18 @@ def _block_bits(m: int) -> int:
 
 
 def enumerate_log_z(
-    model: BernoulliRBM, *, max_terms: float = DEFAULT_MAX_TERMS, layer: str | None = None
+    model: BernoulliRBM,
+    *,
+    max_terms: float = DEFAULT_MAX_TERMS,
+    layer: str | None = None,
+    mode: str = "auto",
 ) -> tuple[float, dict[str, Any]]:
     """Exact log Z of an RBM by enumerating one layer (the smaller one unless ``layer`` says).
 
-    Returns ``(log_z, info)``. Raises ``ValueError`` before any work when
-    ``2**m * n > max_terms`` (``m`` enumerated units, ``n`` summed-out units).
+    ``mode`` picks the element update (see :mod:`partition.kernels.enumeration`): "auto"
+    uses the multiplicative one when every activation is bounded by 600 in absolute value,
+    else the additive one. Returns ``(log_z, info)``. Raises ``ValueError`` before any work
+    when ``2**m * n > max_terms`` (``m`` enumerated units, ``n`` summed-out units).
     """
     from partition.kernels.enumeration import rbm_log_z_blocks
 
@@ -397,7 +409,7 @@ def enumerate_log_z(
             + (f" (and more than {MAX_ENUMERATED_UNITS} units)" if m > MAX_ENUMERATED_UNITS else "")
             + "; raise max_terms if you can wait, or estimate log Z with AIS"
         )
-    plan = _enumeration_plan(rows, other_bias)
+    plan = _enumeration_plan(rows, other_bias, mode)
     bits = _block_bits(m)
     start = time.perf_counter()
     m_blocks, s_blocks = rbm_log_z_blocks(

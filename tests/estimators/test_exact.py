@@ -87,6 +87,20 @@ def test_finite_and_exact_with_huge_weights(magnitude):
     assert est.log_z == pytest.approx(brute_force_log_z(model), rel=1e-12)
 
 
+@pytest.mark.parametrize("scale", [0.05, 1.0, 4.0])
+def test_forced_modes_agree(scale):
+    model = pt.BernoulliRBM.random(40, 11, weight_scale=scale, rng=5)
+    add, info_add = enumerate_log_z(model, mode="additive")
+    mul, info_mul = enumerate_log_z(model, mode="multiplicative")
+    assert (info_add["mode"], info_mul["mode"]) == ("additive", "multiplicative")
+    assert add == pytest.approx(mul, rel=1e-12)
+    with pytest.raises(ValueError, match="mode"):
+        enumerate_log_z(model, mode="fast")
+    huge = pt.BernoulliRBM(np.full((40, 11), 100.0), model.visible_bias, model.hidden_bias)
+    with pytest.raises(ValueError, match="multiplicative"):
+        enumerate_log_z(huge, mode="multiplicative")
+
+
 def test_both_element_modes_are_exercised_and_agree():
     # same model structure, two scales: small weights use the multiplicative path
     small = pt.BernoulliRBM.random(30, 12, weight_scale=0.5, rng=4)

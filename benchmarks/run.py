@@ -1,0 +1,37 @@
+"""Run the benchmarks: ``python3 benchmarks/run.py [exact ...]``.
+
+Each benchmark times the package's implementations and a NumPy baseline in the same run at
+one thread and at all threads, and writes ``benchmarks/results/<name>.md`` and ``.csv``.
+Set ``PARTITION_QUICK=1`` for a small smoke run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks import bench_exact
+from benchmarks.harness import run, write
+
+BENCHMARKS = {
+    "exact": (bench_exact, "exact_log_z versus chunked NumPy enumeration"),
+}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", default=sorted(BENCHMARKS), choices=sorted(BENCHMARKS))
+    args = parser.parse_args(argv)
+    quick = bool(os.environ.get("PARTITION_QUICK"))
+    for name in args.names:
+        module, title = BENCHMARKS[name]
+        print(f"== {name}: {title}")
+        write(run(module.cases(quick=quick), module.thread_counts()), name, title)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
