@@ -1,6 +1,7 @@
 """partition: estimate log Z of energy-based models, and say how far to trust it."""
 
 from partition import datasets
+from partition.estimators.ais import ais
 from partition.estimators.exact import exact_log_z
 from partition.estimators.likelihood import log_likelihood
 from partition.models.rbm import BernoulliRBM
@@ -14,6 +15,7 @@ __all__ = [
     "LogLikelihoodEstimate",
     "LogZBounds",
     "LogZEstimate",
+    "ais",
     "datasets",
     "exact_log_z",
     "log_likelihood",

@@ -65,3 +65,48 @@ def test_help_lists_subcommands(capsys):
     assert exc.value.code == 0
     out = capsys.readouterr().out
     assert "exact" in out and "demo" in out
+
+
+def test_ais_command_json_and_data_formats(tmp_path, capsys):
+    import numpy as np
+
+    model = pt.BernoulliRBM.random(12, 5, weight_scale=0.5, rng=0)
+    path = tmp_path / "m.npz"
+    model.save(path)
+    data = (np.random.default_rng(0).random((30, 12)) < 0.3).astype(float)
+    np.save(tmp_path / "d.npy", data)
+    np.savetxt(tmp_path / "d.csv", data, delimiter=",", fmt="%d")
+    np.savez(tmp_path / "d.npz", data=data)
+    exact = pt.exact_log_z(model).log_z
+    results = []
+    for name in ("d.npy", "d.csv", "d.npz"):
+        args = ["ais", str(path), "--chains", "20", "--schedule", "300", "--seed", "4"]
+        assert main([*args, "--data", str(tmp_path / name), "--json"]) == 0
+        results.append(json.loads(capsys.readouterr().out))
+    assert results[0]["log_z"] == results[1]["log_z"] == results[2]["log_z"]
+    out = results[0]
+    assert out["method"] == "ais" and out["n_samples"] == 20
+    assert abs(out["log_z"] - exact) < 4 * out["stderr"]
+    direct = pt.ais(model, n_chains=20, schedule=300, data=data, rng=4)
+    assert out["log_z"] == direct.log_z
+    assert out["data_log_likelihood"]["mean"] == pytest.approx(
+        pt.log_likelihood(model, data, direct).mean
+    )
+
+
+def test_ais_command_text_progress_and_errors(tmp_path, capsys):
+    import numpy as np
+
+    model = pt.BernoulliRBM.random(12, 5, rng=0)
+    path = tmp_path / "m.npz"
+    model.save(path)
+    assert main(["ais", str(path), "--chains", "10", "--schedule", "linear", "--progress"]) == 0
+    captured = capsys.readouterr()
+    assert "log Z" in captured.out and "95% CI" in captured.out
+    assert "AIS (10 chains)" in captured.err
+    assert main(["ais", str(path), "--chains", "1"]) == 2
+    assert "n_chains" in capsys.readouterr().err
+    bad = tmp_path / "bad.npy"
+    np.save(bad, np.full((3, 12), 0.5))
+    assert main(["ais", str(path), "--data", str(bad)]) == 2
+    assert "data must be binary" in capsys.readouterr().err

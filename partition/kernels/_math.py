@@ -97,3 +97,17 @@ def split_exponent(p):
     e = (bits >> 52) - 1023
     m = bits_float((bits & _MANTISSA_MASK) | _ONE_BITS)
     return m, e
+
+
+@jit(inline="always")
+def sigmoid(x):
+    """Logistic ``1 / (1 + exp(-x))`` through :func:`exp_neg`; vectorises, a few ulp."""
+    e = exp_neg(abs(x))
+    r = 1.0 / (1.0 + e)
+    return r if x >= 0.0 else e * r
+
+
+@jit(inline="always")
+def log1p_exp_neg_factor(x):
+    """``1 + exp(-|x|)``, the factor of ``softplus(x) = max(x, 0) + log(1 + exp(-|x|))``."""
+    return 1.0 + exp_neg(abs(x))

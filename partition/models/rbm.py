@@ -325,6 +325,12 @@ class BernoulliRBM:
     def _exact_log_z(self, *, max_terms: float) -> tuple[float, dict[str, Any]]:
         return enumerate_log_z(self, max_terms=max_terms)
 
+    def _annealing_path(self, *, base=None, data=None, dtype=np.float64, driver="auto"):
+        from partition.models._rbm_ais import RBMAnnealingPath, base_visible_bias
+
+        bias, label = base_visible_bias(self, base, data)
+        return RBMAnnealingPath(self, bias, label, dtype, driver)
+
 
 # --------------------------------------------------------------------- exact enumeration
 _MULTIPLICATIVE_LIMIT = 600.0  # |activation| bound under which y = exp(x) stays normal
