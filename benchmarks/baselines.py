@@ -38,3 +38,48 @@ def exact_log_z_numpy(weights, visible_bias, hidden_bias, chunk: int = 2**14) ->
         value += act.sum(1)
         partial.append(logsumexp(value))
     return float(logsumexp(partial))
+
+
+def ais_numpy(weights, visible_bias, hidden_bias, base_bias, betas, n_chains, rng) -> float:
+    """AIS on an RBM in plain NumPy, vectorised over chains (Salakhutdinov & Murray path).
+
+    Per temperature: two matrix products (``V @ W`` for the weight increment and the hidden
+    draw, ``H @ W.T`` for the visible draw), ``np.logaddexp`` for the softplus terms,
+    ``scipy.special.expit`` and ``Generator.random`` for the draws. Returns log Z.
+    """
+    from scipy.special import expit
+
+    n_visible, n_hidden = weights.shape
+    delta_bias = visible_bias - base_bias
+    visible = (rng.random((n_chains, n_visible)) < expit(base_bias)).astype(np.float64)
+    log_w = np.zeros(n_chains)
+    for k in range(1, len(betas)):
+        beta, beta_prev = betas[k], betas[k - 1]
+        act = visible @ weights
+        act += hidden_bias
+        log_w += (beta - beta_prev) * (visible @ delta_bias)
+        log_w += (np.logaddexp(0.0, beta * act) - np.logaddexp(0.0, beta_prev * act)).sum(1)
+        if k == len(betas) - 1:
+            break
+        hidden = (rng.random((n_chains, n_hidden)) < expit(beta * act)).astype(np.float64)
+        logits = hidden @ weights.T
+        logits += visible_bias
+        logits *= beta
+        logits += (1.0 - beta) * base_bias
+        visible = (rng.random((n_chains, n_visible)) < expit(logits)).astype(np.float64)
+    log_z_base = np.logaddexp(0.0, base_bias).sum() + n_hidden * np.log(2.0)
+    return float(log_z_base + logsumexp(log_w) - np.log(n_chains))
+
+
+def gemm_floor(weights, n_chains, n_steps, dtype=np.float64) -> float:
+    """The bare cost of the products AIS needs: per step ``V @ W`` and ``H @ W.T``."""
+    rng = np.random.default_rng(0)
+    w = np.asarray(weights, dtype=dtype)
+    visible = (rng.random((n_chains, w.shape[0])) < 0.5).astype(dtype)
+    hidden = (rng.random((n_chains, w.shape[1])) < 0.5).astype(dtype)
+    act = np.empty((n_chains, w.shape[1]), dtype=dtype)
+    vis = np.empty((n_chains, w.shape[0]), dtype=dtype)
+    for _ in range(n_steps):
+        np.matmul(visible, w, out=act)
+        np.matmul(hidden, w.T, out=vis)
+    return float("nan")

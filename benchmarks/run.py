@@ -13,10 +13,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks import bench_exact
+from benchmarks import bench_ais, bench_exact
 from benchmarks.harness import run, write
 
 BENCHMARKS = {
+    "ais": (bench_ais, "pt.ais versus NumPy AIS and the GEMM floor"),
     "exact": (bench_exact, "exact_log_z versus chunked NumPy enumeration"),
 }
 

@@ -34,7 +34,7 @@ def geometric(n_steps: int, *, beta_min: float = 1e-4) -> np.ndarray:
     Examples
     --------
     >>> from partition.estimators.schedules import geometric
-    >>> geometric(2, beta_min=0.01).round(6).tolist()
+    >>> geometric(3, beta_min=0.01).round(6).tolist()
     [0.0, 0.01, 0.1, 1.0]
     """
     n_steps = check_int(n_steps, "n_steps", minimum=1)

@@ -1,11 +1,15 @@
-"""Per-chain random streams for numba kernels: xoshiro256++ in 8 interleaved lanes.
+"""Per-chain random streams for numba kernels: SplitMix64 with random access.
 
-Each chain owns ``LANES`` independent xoshiro256++ generators (Blackman & Vigna 2019), stored
-as ``state[chain, word, lane]`` (uint64). Numbers are drawn 8 at a time, one from each lane,
-so the lane loop vectorises; a request for ``n`` numbers always consumes ``ceil(n / 8)``
-steps of every lane, so the stream of a chain depends only on its seed and on the sequence of
-requests, never on threads. States are seeded from one ``SeedSequence`` per call through
-``seed_streams``.
+Chain ``c`` owns a key ``k_c``, an odd increment ``gamma_c`` and a counter ``n_c``
+(``state[c] = (k_c, gamma_c, n_c)``, uint64). Its ``i``-th number is SplitMix64's output
+function applied to ``k_c + i * gamma_c``; this is the SplitMix64 / SplittableRandom
+generator of Steele, Lea & Flood (2014), whose output passes BigCrush. Because every number
+is a function of its index, a loop drawing many numbers has no loop-carried state and
+vectorises (about 0.35 ns a number here, against ~1.7 ns for a lane-interleaved xoshiro256++
+that LLVM left scalar). Keys and increments are drawn per chain from one ``SeedSequence``;
+increments are mixed as SplittableRandom does, so that different chains walk the 2**64 cycle
+with different strides, not as shifted copies of one sequence. A chain's stream depends only
+on its seed and the sequence of requests, never on threads.
 """
 
 from __future__ import annotations
@@ -13,61 +17,85 @@ from __future__ import annotations
 import numpy as np
 
 from partition._numba import jit
+from partition.kernels._math import exp_neg
 
-LANES = 8
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_S27 = np.uint64(27)
+_S30 = np.uint64(30)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
-_U11 = np.uint64(11)
-_U17 = np.uint64(17)
-_U23 = np.uint64(23)
-_U41 = np.uint64(41)
-_U45 = np.uint64(45)
-_U19 = np.uint64(19)
+GOLDEN_GAMMA = 0x9E3779B97F4A7C15
+
+
+def _mix_gamma(z: np.ndarray) -> np.ndarray:
+    """Odd increments with enough bit transitions (SplittableRandom's rule), vectorised."""
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(33))) * np.uint64(0xFF51AFD7ED558CCD)
+        z = (z ^ (z >> np.uint64(33))) * np.uint64(0xC4CEB9FE1A85EC53)
+        z = (z ^ (z >> np.uint64(33))) | np.uint64(1)
+    transitions = np.array([bin(int(x) ^ (int(x) >> 1)).count("1") for x in z])
+    weak = transitions < 24
+    z[weak] ^= np.uint64(0xAAAAAAAAAAAAAAAA)
+    return z
 
 
 def seed_streams(rng: np.random.Generator, n_chains: int) -> tuple[np.ndarray, int]:
-    """Fresh stream states ``(n_chains, 4, LANES)`` drawn from ``rng``, and the entropy used.
+    """Fresh stream states ``(n_chains, 3)`` drawn from ``rng``, and the entropy used.
 
-    The 128-bit entropy is drawn from ``rng`` and expanded by ``numpy.random.SeedSequence``;
-    chain ``i``'s words are the ``i``-th block of the expansion, independent of ``n_chains``.
+    The 126-bit entropy is drawn from ``rng`` and expanded by ``numpy.random.SeedSequence``;
+    chain ``i``'s key and increment are the ``i``-th pair of the expansion, independent of
+    ``n_chains``.
     """
-    entropy = int(rng.integers(0, 2**63)) << 64 | int(rng.integers(0, 2**63))
-    words = np.random.SeedSequence(entropy).generate_state(4 * LANES * n_chains, dtype=np.uint64)
-    state = words.reshape(n_chains, 4, LANES).copy()
-    zero = ~state.any(axis=1)  # an all-zero xoshiro state is a fixed point (probability 2**-256)
-    state[:, 0, :][zero] = np.uint64(0x9E3779B97F4A7C15)
+    entropy = int(rng.integers(0, 2**63)) << 63 | int(rng.integers(0, 2**63))
+    words = np.random.SeedSequence(entropy).generate_state(2 * n_chains, dtype=np.uint64)
+    state = np.zeros((n_chains, 3), dtype=np.uint64)
+    state[:, 0] = words[0::2]
+    state[:, 1] = _mix_gamma(words[1::2])
     return state, entropy
+
+
+@jit(inline="always")
+def uniform_at(key, gamma, index):
+    """The stream's number at ``index`` (>= 1) as a float64 in [0, 1), 53 random bits."""
+    z = key + index * gamma
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    z = z ^ (z >> _S31)
+    return np.float64(np.int64(z >> _S11)) * _TO_UNIT
 
 
 @jit(reassoc=True, inline="always")
 def fill_uniform(state, chain, out):
-    """Fill ``out`` with uniforms in [0, 1) (53-bit) from ``state[chain]``."""
-    s = state[chain]
-    n = out.shape[0]
-    buf = np.empty(LANES)
-    full = n - n % LANES
-    for start in range(0, n, LANES):
-        for lane in range(LANES):
-            s0 = s[0, lane]
-            s1 = s[1, lane]
-            s2 = s[2, lane]
-            s3 = s[3, lane]
-            t = s0 + s3
-            result = ((t << _U23) | (t >> _U41)) + s0
-            shifted = s1 << _U17
-            s2 ^= s0
-            s3 ^= s1
-            s1 ^= s2
-            s0 ^= s3
-            s2 ^= shifted
-            s3 = (s3 << _U45) | (s3 >> _U19)
-            s[0, lane] = s0
-            s[1, lane] = s1
-            s[2, lane] = s2
-            s[3, lane] = s3
-            buf[lane] = np.float64(result >> _U11) * _TO_UNIT
-        if start < full:
-            for lane in range(LANES):
-                out[start + lane] = buf[lane]
-        else:
-            for lane in range(n - start):
-                out[start + lane] = buf[lane]
+    """Fill ``out`` with the next ``len(out)`` uniforms of chain ``chain``."""
+    key = state[chain, 0]
+    gamma = state[chain, 1]
+    start = state[chain, 2]
+    for i in range(out.shape[0]):
+        out[i] = uniform_at(key, gamma, start + np.uint64(i + 1))
+    state[chain, 2] = start + np.uint64(out.shape[0])
+
+
+@jit(reassoc=True, inline="always")
+def draw_bernoulli_at(logits, scale, out, key, gamma, start):
+    """Like :func:`draw_bernoulli` from the stream ``(key, gamma)`` at indices ``start + 1 ...``,
+    without touching a counter: blocks of one request can be drawn independently."""
+    for j in range(out.shape[0]):
+        u = uniform_at(key, gamma, start + np.uint64(j + 1))
+        x = scale * logits[j]
+        e = exp_neg(abs(x))
+        threshold = 1.0 if x >= 0.0 else e
+        out[j] = 1.0 if u * (1.0 + e) < threshold else 0.0
+
+
+@jit(reassoc=True, inline="always")
+def draw_bernoulli(logits, scale, out, state, chain):
+    """``out_j = 1`` with probability ``sigmoid(scale * logits_j)``, else 0.
+
+    Uses the next ``len(out)`` uniforms of the chain: ``out_j = [u_j < sigmoid(x_j)]``,
+    decided without a division as ``u_j (1 + e) < (1 if x_j >= 0 else e)``, ``e = exp(-|x_j|)``.
+    """
+    start = state[chain, 2]
+    draw_bernoulli_at(logits, scale, out, state[chain, 0], state[chain, 1], start)
+    state[chain, 2] = start + np.uint64(out.shape[0])

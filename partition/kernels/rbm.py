@@ -9,14 +9,15 @@ The annealing path is the one of Salakhutdinov & Murray (2008): at inverse tempe
 out). Gibbs at ``beta``: ``h_j ~ Bern(sigmoid(beta (c_j + (v W)_j)))``, then
 ``v_i ~ Bern(sigmoid((1 - beta) b_A_i + beta (b_i + (W h)_i)))``.
 
-Two drivers, chosen by size (see ``partition.models._rbm_ais``):
+Two drivers, chosen by size (see ``partition.models._rbm_ais``), both running whole
+segments of temperatures inside numba:
 
-- batched, for large layers: the caller computes the matrix products for all chains at once
-  (one BLAS GEMM per half sweep); :func:`increment_and_sample_hidden` and
-  :func:`sample_visible` then do the elementwise work in one fused loop per chain
-  (``prange`` over chains);
-- fused, for small layers: :func:`ais_fused` runs whole chains in numba, adding the weight
-  rows of the active units instead of a dense product.
+- batched (:func:`ais_batched`), for large layers: one BLAS GEMM per half sweep over all
+  chains, split by output columns over numba's threads (BLAS itself limited to one thread by
+  the caller, so thread pools never alternate or nest), each thread then doing the
+  elementwise work of its columns for every chain while the product is in cache;
+- fused (:func:`ais_fused`), for small layers: one chain per ``prange`` task, adding the
+  weight rows of the active units instead of a dense product.
 
 Both consume each chain's random stream in the same order (per transition: ``n_hidden``
 uniforms, then ``n_visible``), so they agree to rounding. Weight increments use the product
@@ -31,91 +32,56 @@ import numba
 import numpy as np
 
 from partition._numba import jit
-from partition.kernels._math import LN2, exp_neg, sigmoid, split_exponent
-from partition.kernels._random import fill_uniform
+from partition.kernels._math import exp_neg
+from partition.kernels._random import draw_bernoulli, draw_bernoulli_at, uniform_at
 
-_CHUNK = 512  # factors of the softplus-difference product lie in [1/2, 2]
-
-
-@jit(reassoc=True, inline="always")
-def _softplus_difference(act, beta_now, beta_prev):
-    """``sum_j softplus(beta_now a_j) - softplus(beta_prev a_j)``."""
-    n = act.shape[0]
-    total = 0.0
-    for start in range(0, n, _CHUNK):
-        stop = min(start + _CHUNK, n)
-        seg = act[start:stop]
-        positive = 0.0
-        prod = 1.0
-        for j in range(seg.shape[0]):
-            a_now = beta_now * seg[j]
-            a_prev = beta_prev * seg[j]
-            positive += max(a_now, 0.0) - max(a_prev, 0.0)
-            prod *= (1.0 + exp_neg(abs(a_now))) / (1.0 + exp_neg(abs(a_prev)))
-        mant, e = split_exponent(prod)
-        total += positive + e * LN2 + math.log(mant)
-    return total
+#: Units per partial sum. Every increment is a sum of per-chunk partial sums added in chunk
+#: order, whatever the split of the work over threads: results do not depend on threads.
+CHUNK = 32
 
 
 @jit(reassoc=True, inline="always")
-def _bernoulli(logits, scale, out, uniforms):
-    """``out_j = 1 if u_j < sigmoid(scale * logits_j) else 0``."""
-    for j in range(out.shape[0]):
-        out[j] = 1.0 if uniforms[j] < sigmoid(scale * logits[j]) else 0.0
+def _hidden_chunk(act, beta, beta_prev, increment, draw, hidden, key, gamma, start):
+    """One chunk (<= 64 units) of hidden activations ``act`` (biases included).
 
-
-@jit(parallel=True, reassoc=True)
-def increment_and_sample_hidden(
-    products, hidden_bias, visible, delta_bias, beta_prev, beta_now, log_w, hidden, state, sample
-):
-    """Batched half-step at ``beta_now`` for every chain.
-
-    ``products`` is ``visible @ W`` (n_chains, n_hidden) from the caller's GEMM; it is
-    overwritten with the activations ``c + v W``. When ``beta_prev >= 0`` the AIS weight
-    increment ``log p*_now(v) - log p*_prev(v)`` is added to ``log_w`` (``delta_bias`` is
-    ``b - b_A``). When ``sample`` is true, hidden states are drawn into ``hidden``.
+    With ``increment``: return ``sum_j softplus(beta a_j) - softplus(beta_prev a_j)``. With
+    ``draw``: draw ``hidden_j ~ Bern(sigmoid(beta a_j))`` from the stream ``(key, gamma)`` at
+    indices ``start + 1 ...``. ``exp(-|beta a_j|)`` serves both; the softplus sums are kept as
+    products of factors in [1, 2] (at most 2**64), so no division and two logs a chunk.
     """
-    n_chains, n_hidden = products.shape
-    for c in numba.prange(n_chains):
-        act = products[c]
-        for j in range(n_hidden):
-            act[j] = act[j] + hidden_bias[j]
-        if beta_prev >= 0.0:
-            linear = 0.0
-            v = visible[c]
-            for i in range(v.shape[0]):
-                linear += delta_bias[i] * v[i]
-            log_w[c] += (beta_now - beta_prev) * linear + _softplus_difference(
-                act, beta_now, beta_prev
-            )
-        if sample:
-            uniforms = np.empty(n_hidden)
-            fill_uniform(state, c, uniforms)
-            _bernoulli(act, beta_now, hidden[c], uniforms)
+    positive = 0.0
+    prod_now = 1.0
+    prod_prev = 1.0
+    for j in range(act.shape[0]):
+        y = beta * act[j]
+        e = exp_neg(abs(y))
+        if increment:
+            y_prev = beta_prev * act[j]
+            positive += max(y, 0.0) - max(y_prev, 0.0)
+            prod_now *= 1.0 + e
+            prod_prev *= 1.0 + exp_neg(abs(y_prev))
+        if draw:
+            u = uniform_at(key, gamma, start + np.uint64(j + 1))
+            threshold = 1.0 if y >= 0.0 else e
+            hidden[j] = 1.0 if u * (1.0 + e) < threshold else 0.0
+    if increment:
+        return positive + math.log(prod_now) - math.log(prod_prev)
+    return 0.0
 
 
-@jit(parallel=True, reassoc=True)
-def sample_visible(products, visible_bias, base_bias, beta, visible, state):
-    """Batched half-step: ``products`` is ``hidden @ W.T``; draw ``visible`` at ``beta``."""
-    n_chains, n_visible = products.shape
-    for c in numba.prange(n_chains):
-        logits = np.empty(n_visible)
-        row = products[c]
-        for i in range(n_visible):
-            logits[i] = (1.0 - beta) * base_bias[i] + beta * (visible_bias[i] + row[i])
-        uniforms = np.empty(n_visible)
-        fill_uniform(state, c, uniforms)
-        _bernoulli(logits, 1.0, visible[c], uniforms)
+@jit(reassoc=True, inline="always")
+def _dot_chunk(x, v):
+    total = 0.0
+    for i in range(x.shape[0]):
+        total += x[i] * v[i]
+    return total
 
 
 @jit(parallel=True, reassoc=True)
 def sample_base(base_bias, visible, state):
     """Exact draws from the base model ``p_A(v) = prod_i Bern(sigmoid(b_A_i))``."""
-    n_chains, n_visible = visible.shape
-    for c in numba.prange(n_chains):
-        uniforms = np.empty(n_visible)
-        fill_uniform(state, c, uniforms)
-        _bernoulli(base_bias, 1.0, visible[c], uniforms)
+    for c in numba.prange(visible.shape[0]):
+        draw_bernoulli(base_bias, 1.0, visible[c], state, c)
 
 
 @jit(reassoc=True, inline="always")
@@ -160,27 +126,136 @@ def ais_fused(
         h = np.empty(n_hidden)
         act = np.empty(n_hidden)
         logits = np.empty(n_visible)
-        u_h = np.empty(n_hidden)
-        u_v = np.empty(n_visible)
         total = 0.0
+        key = state[c, 0]
+        gamma = state[c, 1]
+        counter = state[c, 2]
         for k in range(1, n_betas):
             beta_prev = betas[k - 1]
             beta = betas[k]
-            _activations(weights, hidden_bias, v, act)
-            linear = 0.0
-            for i in range(n_visible):
-                linear += delta_bias[i] * v[i]
-            total += (beta - beta_prev) * linear + _softplus_difference(act, beta, beta_prev)
-            if k == n_betas - 1 and not transition_at_end:
-                break
-            for sweep in range(n_sweeps):
-                if sweep > 0:
-                    _activations(weights, hidden_bias, v, act)
-                fill_uniform(state, c, u_h)
-                _bernoulli(act, beta, h, u_h)
+            transition = k < n_betas - 1 or transition_at_end
+            for sweep in range(n_sweeps if transition else 1):
+                _activations(weights, hidden_bias, v, act)
+                first = sweep == 0
+                if first:
+                    linear = 0.0
+                    for i0 in range(0, n_visible, CHUNK):
+                        i1 = min(i0 + CHUNK, n_visible)
+                        linear += _dot_chunk(delta_bias[i0:i1], v[i0:i1])
+                    total += (beta - beta_prev) * linear
+                for j0 in range(0, n_hidden, CHUNK):
+                    j1 = min(j0 + CHUNK, n_hidden)
+                    total += _hidden_chunk(
+                        act[j0:j1], beta, beta_prev, first, transition, h[j0:j1], key, gamma,
+                        counter + np.uint64(j0),
+                    )  # fmt: skip
+                if not transition:
+                    break
                 _activations(weights_t, visible_bias, h, logits)
                 for i in range(n_visible):
                     logits[i] = (1.0 - beta) * base_bias[i] + beta * logits[i]
-                fill_uniform(state, c, u_v)
-                _bernoulli(logits, 1.0, v, u_v)
+                draw_bernoulli_at(logits, 1.0, v, key, gamma, counter + np.uint64(n_hidden))
+                counter += np.uint64(n_hidden + n_visible)
+        state[c, 2] = counter
         log_w[c] += total
+
+
+@jit(parallel=True, reassoc=True)
+def ais_batched(
+    weights_split,
+    weights_t_split,
+    visible_bias,
+    hidden_bias,
+    base_bias,
+    betas,
+    n_sweeps,
+    transition_at_end,
+    visible,
+    state,
+    log_w,
+):
+    """A segment of AIS with dense GEMMs over all chains; for large layers.
+
+    Same contract as :func:`ais_fused`. ``weights_split[b]`` is the ``b``-th block of
+    columns of ``W`` and ``weights_t_split[b]`` that of ``W.T`` (zero-padded to equal
+    widths). Each half sweep is one parallel region over the column blocks: a thread makes
+    the single-threaded BLAS product of all chains with its block, then, while the result is
+    in cache, the weight-increment partial sums and the draws of its columns for every chain
+    (the random streams are indexed, so each block draws its own columns' uniforms). Block
+    widths are multiples of ``CHUNK`` and partial sums are per chunk, added in chunk order, so
+    results do not depend on the thread count. The dtype
+    of the blocks (float64 or float32) sets the precision of the products and of
+    ``visible``; the rest is float64.
+    """
+    n_blocks, _, h_cols = weights_split.shape
+    v_cols = weights_t_split.shape[2]
+    n_chains, n_visible = visible.shape
+    n_hidden = hidden_bias.shape[0]
+    n_betas = betas.shape[0]
+    delta_bias = visible_bias - base_bias
+    hidden = np.empty((n_chains, n_hidden), dtype=visible.dtype)
+    act_parts = np.empty((n_blocks, n_chains, h_cols), dtype=visible.dtype)
+    vis_parts = np.empty((n_blocks, n_chains, v_cols), dtype=visible.dtype)
+    partial_h = np.zeros((-(-n_hidden // CHUNK), n_chains))
+    partial_v = np.zeros((-(-n_visible // CHUNK), n_chains))
+    counter = state[:, 2].copy()
+    for k in range(1, n_betas):
+        beta_prev = betas[k - 1]
+        beta = betas[k]
+        transition = k < n_betas - 1 or transition_at_end
+        for sweep in range(n_sweeps if transition else 1):
+            first = sweep == 0
+            for b in numba.prange(n_blocks):
+                j0 = b * h_cols
+                i0 = b * v_cols
+                h_width = max(0, min(h_cols, n_hidden - j0))
+                v_width = max(0, min(v_cols, n_visible - i0))
+                if h_width > 0:
+                    np.dot(visible, weights_split[b], act_parts[b])
+                a = np.empty(h_cols)
+                for c in range(n_chains):
+                    for j in range(h_width):
+                        a[j] = act_parts[b, c, j] + hidden_bias[j0 + j]
+                    for q0 in range(0, h_width, CHUNK):
+                        q1 = min(q0 + CHUNK, h_width)
+                        partial_h[(j0 + q0) // CHUNK, c] = _hidden_chunk(
+                            a[q0:q1], beta, beta_prev, first, transition,
+                            hidden[c, j0 + q0 : j0 + q1], state[c, 0], state[c, 1],
+                            counter[c] + np.uint64(j0 + q0),
+                        )  # fmt: skip
+                    if first:
+                        for q0 in range(0, v_width, CHUNK):
+                            q1 = min(q0 + CHUNK, v_width)
+                            partial_v[(i0 + q0) // CHUNK, c] = _dot_chunk(
+                                delta_bias[i0 + q0 : i0 + q1], visible[c, i0 + q0 : i0 + q1]
+                            )
+            if first:
+                for c in range(n_chains):
+                    linear = 0.0
+                    for q in range(partial_v.shape[0]):
+                        linear += partial_v[q, c]
+                    total = (beta - beta_prev) * linear
+                    for q in range(partial_h.shape[0]):
+                        total += partial_h[q, c]
+                    log_w[c] += total
+            if not transition:
+                break
+            for b in numba.prange(n_blocks):
+                i0 = b * v_cols
+                width = max(0, min(v_cols, n_visible - i0))
+                if width > 0:
+                    np.dot(hidden, weights_t_split[b], vis_parts[b])
+                z = np.empty(width)
+                for c in range(n_chains):
+                    for i in range(width):
+                        z[i] = (1.0 - beta) * base_bias[i0 + i] + beta * (
+                            visible_bias[i0 + i] + vis_parts[b, c, i]
+                        )
+                    draw_bernoulli_at(
+                        z, 1.0, visible[c, i0 : i0 + width], state[c, 0], state[c, 1],
+                        counter[c] + np.uint64(n_hidden + i0),
+                    )  # fmt: skip
+            for c in range(n_chains):
+                counter[c] += np.uint64(n_hidden + n_visible)
+    for c in range(n_chains):
+        state[c, 2] = counter[c]
