@@ -4,6 +4,8 @@ from partition import datasets
 from partition.estimators.ais import ais
 from partition.estimators.exact import exact_log_z
 from partition.estimators.likelihood import log_likelihood
+from partition.models.ising import IsingModel
+from partition.models.ising_exact import ising_log_z
 from partition.models.rbm import BernoulliRBM
 from partition.results import ConfidenceInterval, LogLikelihoodEstimate, LogZBounds, LogZEstimate
 
@@ -12,11 +14,13 @@ __version__ = "0.1.0"
 __all__ = [
     "BernoulliRBM",
     "ConfidenceInterval",
+    "IsingModel",
     "LogLikelihoodEstimate",
     "LogZBounds",
     "LogZEstimate",
     "ais",
     "datasets",
     "exact_log_z",
+    "ising_log_z",
     "log_likelihood",
 ]

@@ -29,6 +29,7 @@ def ais(
     n_sweeps: int = 1,
     dtype=np.float64,
     driver: str = "auto",
+    transition: str = "gibbs",
     confidence_level: float = 0.95,
     progress: bool = False,
     rng: RNGLike = None,
@@ -40,7 +41,8 @@ def ais(
     the sum of the log density increments, and ``log Z = log Z_base + log mean exp(log_w)``.
     For an RBM the path is that of Salakhutdinov & Murray (2008): the base has no couplings,
     the intermediate visible biases are ``(1 - beta) b_A + beta b`` and the hidden units are
-    summed out of the weight increments. Forward AIS is unbiased for Z, hence biased low (on
+    summed out of the weight increments. For an Ising model it is ``exp(-beta E(s))`` from
+    independent fair spins at ``beta = 0``. Forward AIS is unbiased for Z, hence biased low (on
     average) for log Z; the interval is ``log_z -+ z * stderr`` from the delta method.
 
     Parameters
@@ -64,7 +66,10 @@ def ais(
     dtype : {numpy.float64, numpy.float32}
         Precision of the matrix products (float32 runs the batched driver).
     driver : {"auto", "fused", "batched"}
-        Kernel driver; "auto" picks by layer size.
+        RBM kernel driver; "auto" picks by size. Ising models take only "auto".
+    transition : {"gibbs", "metropolis"}
+        Transition kernel: block Gibbs for RBMs (the only choice); heat-bath Gibbs or
+        Metropolis sweeps for Ising models.
     confidence_level : float
         Level of the reported interval.
     progress : bool
@@ -92,7 +97,7 @@ def ais(
     level = check_probability(confidence_level, "confidence_level")
     betas = make_schedule(schedule)
     gen = as_generator(rng)
-    path = _path(model, base=base, data=data, dtype=dtype, driver=driver)
+    path = _path(model, base=base, data=data, dtype=dtype, driver=driver, transition=transition)
     log_w, run_info = path.forward(
         betas, n_chains=n_chains, n_sweeps=n_sweeps, rng=gen, progress=progress
     )

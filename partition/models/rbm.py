@@ -325,9 +325,13 @@ class BernoulliRBM:
     def _exact_log_z(self, *, max_terms: float) -> tuple[float, dict[str, Any]]:
         return enumerate_log_z(self, max_terms=max_terms)
 
-    def _annealing_path(self, *, base=None, data=None, dtype=np.float64, driver="auto"):
+    def _annealing_path(
+        self, *, base=None, data=None, dtype=np.float64, driver="auto", transition="gibbs"
+    ):
         from partition.models._rbm_ais import RBMAnnealingPath, base_visible_bias
 
+        if transition != "gibbs":
+            raise ValueError(f"transition must be 'gibbs' for RBMs, got {transition!r}")
         bias, label = base_visible_bias(self, base, data)
         return RBMAnnealingPath(self, bias, label, dtype, driver)
 

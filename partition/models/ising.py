@@ -1,0 +1,367 @@
+"""Ising models: spins ``s_i in {-1, +1}`` with pairwise couplings and fields.
+
+``E(s) = -sum_{<ij>} J_ij s_i s_j - sum_i h_i s_i``. Couplings are stored as an edge list
+(``i < j``, duplicates merged by summing), so a 256 x 256 lattice costs O(number of bonds),
+never a dense matrix; kernels see CSR neighbour lists. Exact log Z lives in
+:mod:`partition.models.ising_exact`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from partition._validation import as_real_array, check_int
+
+BOUNDARIES = ("periodic", "open")
+
+
+class Lattice(NamedTuple):
+    """Where a model came from :meth:`IsingModel.square_lattice`: sites ``r * M + c``."""
+
+    shape: tuple[int, int]
+    boundary: str
+
+
+class IsingParams(NamedTuple):
+    """CSR neighbour lists and fields: what kernels see."""
+
+    indptr: np.ndarray  # (n_spins + 1,) int64
+    indices: np.ndarray  # (2 * n_edges,) int64
+    couplings: np.ndarray  # (2 * n_edges,) float64
+    fields: np.ndarray  # (n_spins,) float64
+
+
+def square_lattice_edges(L: int, M: int | None = None, boundary: str = "periodic") -> np.ndarray:
+    """Bonds of an ``L x M`` square lattice, sites numbered ``r * M + c``.
+
+    Each site bonds to its right and lower neighbour (wrapping around when periodic), so a
+    periodic lattice has ``2 L M`` bonds; on a periodic side of length 2 the two bonds
+    between a pair are both listed (they act as one bond of twice the coupling). Returns
+    ``(n_bonds, 2)`` int64: first the horizontal bonds row by row, then the vertical ones.
+
+    Examples
+    --------
+    >>> from partition.models.ising import square_lattice_edges
+    >>> square_lattice_edges(2, 3, "open").tolist()
+    [[0, 1], [1, 2], [3, 4], [4, 5], [0, 3], [1, 4], [2, 5]]
+    """
+    L = check_int(L, "L", minimum=1)
+    M = L if M is None else check_int(M, "M", minimum=1)
+    if boundary not in BOUNDARIES:
+        raise ValueError(f"boundary must be 'periodic' or 'open', got {boundary!r}")
+    periodic = boundary == "periodic"
+    if periodic and (L < 2 or M < 2):
+        raise ValueError(f"a periodic lattice needs both sides >= 2, got {L} x {M}")
+    r, c = np.meshgrid(np.arange(L), np.arange(M), indexing="ij")
+    site = r * M + c
+    if periodic:
+        horizontal = np.stack([site.ravel(), (r * M + (c + 1) % M).ravel()], 1)
+        vertical = np.stack([site.ravel(), (((r + 1) % L) * M + c).ravel()], 1)
+    else:
+        horizontal = np.stack([site[:, :-1].ravel(), site[:, 1:].ravel()], 1)
+        vertical = np.stack([site[:-1, :].ravel(), site[1:, :].ravel()], 1)
+    return np.concatenate([horizontal, vertical]).astype(np.int64)
+
+
+def _merge_edges(n_spins: int, edges, couplings) -> tuple[np.ndarray, np.ndarray]:
+    edges = np.asarray(edges)
+    if edges.ndim != 2 or edges.shape[1] != 2:
+        raise ValueError(f"edges must have shape (n_edges, 2), got {edges.shape}")
+    if edges.size and not np.issubdtype(edges.dtype, np.integer):
+        raise TypeError(f"edges must hold integer site indices, got dtype {edges.dtype}")
+    edges = edges.astype(np.int64)
+    couplings = as_real_array(couplings, "couplings", ndim=(0, 1))
+    couplings = np.broadcast_to(couplings, (edges.shape[0],)).astype(np.float64)
+    if edges.size and (edges.min() < 0 or edges.max() >= n_spins):
+        raise ValueError(f"edges must index sites 0 .. {n_spins - 1}")
+    if np.any(edges[:, 0] == edges[:, 1]):
+        k = int(np.argmax(edges[:, 0] == edges[:, 1]))
+        raise ValueError(
+            f"self-coupling on site {edges[k, 0]} (edge {k}): spins cannot couple to themselves"
+        )
+    lo = np.minimum(edges[:, 0], edges[:, 1])
+    hi = np.maximum(edges[:, 0], edges[:, 1])
+    keys, inverse = np.unique(lo * n_spins + hi, return_inverse=True)
+    merged = np.zeros(keys.size)
+    np.add.at(merged, inverse, couplings)
+    pairs = np.stack([keys // n_spins, keys % n_spins], 1)
+    return pairs, merged
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class IsingModel:
+    """An Ising model on any graph: ``E(s) = -sum_edges J s_i s_j - sum_i h_i s_i``.
+
+    Parameters
+    ----------
+    n_spins : int
+    edges : array_like of int, shape (n_edges, 2)
+        Coupled pairs; duplicates are merged (couplings summed), order within a pair is free.
+    couplings : float or array_like, shape (n_edges,)
+        ``J`` of each edge.
+    fields : float or array_like, shape (n_spins,)
+        ``h``.
+    lattice : Lattice, optional
+        Set by :meth:`square_lattice`; enables the exact lattice formulas.
+
+    Examples
+    --------
+    >>> import partition as pt
+    >>> m = pt.IsingModel(3, [[0, 1], [1, 2]], 0.5, fields=[0.1, 0.0, -0.1])
+    >>> m.energy([1, 1, -1])
+    -0.2
+    """
+
+    n_spins: int
+    edges: np.ndarray
+    couplings: np.ndarray
+    fields: np.ndarray = 0.0  # type: ignore[assignment]
+    lattice: Lattice | None = None
+
+    def __post_init__(self) -> None:
+        n = check_int(self.n_spins, "n_spins", minimum=1)
+        edges, couplings = _merge_edges(n, self.edges, self.couplings)
+        fields = as_real_array(self.fields, "fields", ndim=(0, 1))
+        if fields.ndim == 1 and fields.shape != (n,):
+            if self.lattice is not None and fields.size == n:
+                fields = fields.ravel()
+            else:
+                raise ValueError(
+                    f"fields must be a scalar or have shape ({n},), got {fields.shape}"
+                )
+        fields = np.broadcast_to(fields, (n,)).astype(np.float64)
+        for name, arr in (("edges", edges), ("couplings", couplings), ("fields", fields)):
+            arr = np.ascontiguousarray(arr)
+            arr.flags.writeable = False
+            object.__setattr__(self, name, arr)
+        object.__setattr__(self, "n_spins", n)
+
+    # ----------------------------------------------------------------- constructors
+    @classmethod
+    def square_lattice(
+        cls,
+        L: int,
+        M: int | None = None,
+        *,
+        coupling=1.0,
+        field=0.0,
+        boundary: str = "periodic",
+    ) -> IsingModel:
+        """An ``L x M`` square lattice (``M = L`` by default), sites numbered ``r * M + c``.
+
+        ``coupling`` is a scalar or one value per bond in the order of
+        :func:`square_lattice_edges` (e.g. random couplings for a spin glass); ``field`` is a
+        scalar or ``(L, M)``/``(L*M,)``.
+
+        Examples
+        --------
+        >>> import partition as pt
+        >>> m = pt.IsingModel.square_lattice(4, coupling=0.44)
+        >>> m.n_spins, m.edges.shape[0], m.lattice.boundary
+        (16, 32, 'periodic')
+        """
+        M = L if M is None else M
+        edges = square_lattice_edges(L, M, boundary)
+        coupling = as_real_array(coupling, "coupling", ndim=(0, 1))
+        if coupling.ndim == 1 and coupling.shape != (edges.shape[0],):
+            raise ValueError(
+                f"coupling must be a scalar or one value per bond ({edges.shape[0]}), got "
+                f"{coupling.shape}"
+            )
+        field = as_real_array(field, "field", ndim=(0, 1, 2))
+        if field.ndim >= 1:
+            if field.size != L * M:
+                raise ValueError(f"field must be a scalar or have L*M = {L * M} values")
+            field = field.ravel()
+        return cls(L * M, edges, coupling, field, Lattice((int(L), int(M)), boundary))
+
+    @classmethod
+    def from_couplings(cls, couplings, fields=0.0) -> IsingModel:
+        """From a symmetric coupling matrix (dense array or ``scipy.sparse``), zero diagonal.
+
+        Examples
+        --------
+        >>> import numpy as np, partition as pt
+        >>> J = np.array([[0, 1.0], [1.0, 0]])
+        >>> pt.IsingModel.from_couplings(J).edges.tolist()
+        [[0, 1]]
+        """
+        import scipy.sparse as sp
+
+        matrix = sp.coo_matrix(couplings) if sp.issparse(couplings) else None
+        if matrix is None:
+            dense = as_real_array(couplings, "couplings", ndim=2)
+            matrix = sp.coo_matrix(dense)
+        else:
+            if not np.all(np.isfinite(matrix.data)):
+                raise ValueError("couplings must be finite")
+        n, m = matrix.shape
+        if n != m:
+            raise ValueError(f"couplings must be square, got shape {matrix.shape}")
+        csr = matrix.tocsr()
+        if np.any(csr.diagonal() != 0):
+            raise ValueError("couplings must have a zero diagonal (no self-coupling)")
+        if abs(csr - csr.T).max() > 0:
+            raise ValueError("couplings must be symmetric")
+        upper = sp.triu(csr, k=1).tocoo()
+        edges = np.stack([upper.row, upper.col], 1)
+        return cls(n, edges, upper.data, fields)
+
+    @classmethod
+    def ring(cls, n_spins: int, coupling: float = 1.0, field: float = 0.0) -> IsingModel:
+        """The periodic 1-D chain ``s_0 - s_1 - ... - s_{n-1} - s_0`` (``n_spins >= 3``)."""
+        n = check_int(n_spins, "n_spins", minimum=3)
+        edges = np.stack([np.arange(n), (np.arange(n) + 1) % n], 1)
+        return cls(n, edges, coupling, field)
+
+    # ----------------------------------------------------------------- properties
+    @property
+    def n_edges(self) -> int:
+        return int(self.edges.shape[0])
+
+    @property
+    def params(self) -> IsingParams:
+        """CSR neighbour lists (each bond appears from both ends) and fields."""
+        i, j = self.edges[:, 0], self.edges[:, 1]
+        rows = np.concatenate([i, j])
+        cols = np.concatenate([j, i])
+        vals = np.concatenate([self.couplings, self.couplings])
+        order = np.lexsort((cols, rows))
+        indptr = np.zeros(self.n_spins + 1, dtype=np.int64)
+        np.add.at(indptr, rows + 1, 1)
+        return IsingParams(
+            np.cumsum(indptr), cols[order].astype(np.int64), vals[order], self.fields.copy()
+        )
+
+    @property
+    def uniform_coupling(self) -> float | None:
+        """The common coupling of every bond, or None."""
+        if self.n_edges and np.all(self.couplings == self.couplings[0]):
+            return float(self.couplings[0])
+        return None
+
+    def __repr__(self) -> str:
+        where = (
+            f"{self.lattice.shape[0]}x{self.lattice.shape[1]} {self.lattice.boundary}"
+            if self.lattice
+            else f"{self.n_spins} spins"
+        )
+        k = self.uniform_coupling
+        coupling = "varied" if k is None else k
+        return f"IsingModel({where}, {self.n_edges} bonds, coupling={coupling})"
+
+    # ----------------------------------------------------------------- NumPy references
+    def energy(self, s) -> np.ndarray | float:
+        """``E(s)`` for spins in {-1, +1}: shape ``(n, n_spins)`` or ``(n_spins,)``.
+
+        Examples
+        --------
+        >>> import partition as pt
+        >>> pt.IsingModel.ring(4, coupling=1.0).energy([1, 1, 1, 1])
+        -4.0
+        """
+        arr = as_real_array(s, "s", ndim=(1, 2))
+        single = arr.ndim == 1
+        rows = arr[None, :] if single else arr
+        if rows.shape[1] != self.n_spins:
+            raise ValueError(f"s must have {self.n_spins} columns (spins), got shape {arr.shape}")
+        if np.any(np.abs(rows) != 1.0):
+            raise ValueError("s must hold spins -1 or +1")
+        e = -(rows[:, self.edges[:, 0]] * rows[:, self.edges[:, 1]]) @ self.couplings
+        e -= rows @ self.fields
+        return float(e[0]) if single else e
+
+    def log_unnormalized_prob(self, s) -> np.ndarray | float:
+        """``-E(s)``."""
+        return -self.energy(s)
+
+    # ----------------------------------------------------------------- mapping to an RBM
+    def two_coloring(self) -> np.ndarray | None:
+        """A 0/1 colour per site with every bond joining different colours, or None."""
+        p = self.params
+        colour = np.full(self.n_spins, -1, dtype=np.int64)
+        for start in range(self.n_spins):
+            if colour[start] >= 0:
+                continue
+            colour[start] = 0
+            stack = [start]
+            while stack:
+                u = stack.pop()
+                for v in p.indices[p.indptr[u] : p.indptr[u + 1]]:
+                    if colour[v] < 0:
+                        colour[v] = 1 - colour[u]
+                        stack.append(int(v))
+                    elif colour[v] == colour[u]:
+                        return None
+        return colour
+
+    def to_rbm(self) -> tuple[Any, float]:
+        """The exact checkerboard mapping to a :class:`~partition.BernoulliRBM`.
+
+        Sites of colour 0 become visible units, colour 1 hidden units (``s = 2x - 1``). A bond
+        gives ``J s_i s_j = 4 J x_i x_j - 2 J (x_i + x_j) + J``, so ``W = 4J`` between the two
+        sublattices, biases ``2 h_i - 2 sum_{j ~ i} J_ij``, and
+        ``log Z_ising = log Z_rbm + offset`` with ``offset = sum_bonds J - sum_i h_i``.
+
+        Returns ``(rbm, offset)``; the visible units are the colour-0 sites in increasing
+        order, the hidden units the colour-1 sites. Raises ``ValueError`` when the graph is not
+        bipartite (an odd periodic side, a ring of odd length, ...).
+
+        Examples
+        --------
+        >>> import numpy as np, partition as pt
+        >>> ising = pt.IsingModel.square_lattice(4, coupling=0.3, boundary="open")
+        >>> rbm, offset = ising.to_rbm()
+        >>> bool(np.isclose(pt.exact_log_z(rbm).log_z + offset, pt.exact_log_z(ising).log_z))
+        True
+        """
+        from partition.models.rbm import BernoulliRBM
+
+        colour = self.two_coloring()
+        if colour is None:
+            raise ValueError(
+                "to_rbm needs a bipartite lattice: this graph has an odd cycle"
+                + (
+                    " (an odd periodic side)"
+                    if self.lattice and self.lattice.boundary == "periodic"
+                    else ""
+                )
+            )
+        visible = np.flatnonzero(colour == 0)
+        hidden = np.flatnonzero(colour == 1)
+        if hidden.size == 0:  # no bonds at all: put one site on the hidden side
+            visible, hidden = visible[:-1], visible[-1:]
+        pos = np.empty(self.n_spins, dtype=np.int64)
+        pos[visible] = np.arange(visible.size)
+        pos[hidden] = np.arange(hidden.size)
+        weights = np.zeros((visible.size, hidden.size))
+        degree_sum = np.zeros(self.n_spins)
+        np.add.at(degree_sum, self.edges[:, 0], self.couplings)
+        np.add.at(degree_sum, self.edges[:, 1], self.couplings)
+        a, b = self.edges[:, 0], self.edges[:, 1]
+        vis_end = np.where(colour[a] == 0, a, b)
+        hid_end = np.where(colour[a] == 0, b, a)
+        np.add.at(weights, (pos[vis_end], pos[hid_end]), 4.0 * self.couplings)
+        bias = 2.0 * self.fields - 2.0 * degree_sum
+        offset = float(self.couplings.sum() - self.fields.sum())
+        return BernoulliRBM(weights, bias[visible], bias[hidden]), offset
+
+    # ----------------------------------------------------------------- family protocol
+    def _exact_log_z(self, *, max_terms: float) -> tuple[float, dict[str, Any]]:
+        from partition.models.ising_exact import exact_ising_log_z
+
+        return exact_ising_log_z(self, max_terms=max_terms)
+
+    def _annealing_path(self, *, base=None, data=None, dtype=np.float64, driver="auto", **kw):
+        from partition.models._ising_ais import IsingAnnealingPath
+
+        return IsingAnnealingPath(self, base=base, data=data, dtype=dtype, driver=driver, **kw)
+
+
+def critical_coupling() -> float:
+    """``K_c = log(1 + sqrt 2) / 2``, the critical coupling of the square lattice."""
+    return 0.5 * math.log1p(math.sqrt(2.0))
