@@ -2,9 +2,13 @@
 
 Spins are float64 ``+-1`` arrays ``(n_chains, n_spins)``; couplings are CSR neighbour lists
 (``indptr``, ``indices``, ``couplings``), so a sweep costs O(number of bonds) and no dense
-matrix exists. A sweep visits the sites in ``order``: on a bipartite lattice one colour then
-the other (the checkerboard update), else index order. Site ``t`` of a sweep uses the chain's
-uniform at index ``counter + t + 1``; a sweep advances the counter by ``n_spins``.
+matrix exists. A sweep visits the sites in ``order``, which lists colour classes (independent
+sets: no two sites of a class are neighbours) one after the other, ``class_ptr`` marking
+their bounds: on a bipartite lattice the two sublattices (the checkerboard update). Within a
+class the updates do not interact, so each class is done in two passes: gather every local
+field, then decide every update in one vectorised loop. The result is the sequential sweep
+in ``order``, exactly. Site ``t`` of a sweep uses the chain's uniform at index
+``counter + t + 1``; a sweep advances the counter by ``n_spins``.
 
 At inverse temperature ``beta`` with local field ``l_i = h_i + sum_j J_ij s_j``:
 heat bath sets ``s_i = +1`` with probability ``sigmoid(2 beta l_i)``; Metropolis flips
@@ -33,43 +37,75 @@ def _energy(s, indptr, indices, couplings, fields):
     return total
 
 
-@jit(inline="always")
+@jit(reassoc=True, inline="always")
 def _sweep(
-    s, energy, beta, indptr, indices, couplings, fields, order, metropolis, key, gamma, counter
+    s,
+    energy,
+    beta,
+    indptr,
+    indices,
+    couplings,
+    fields,
+    order,
+    class_ptr,
+    metropolis,
+    key,
+    gamma,
+    counter,
+    local,
+    flip,
 ):
-    """One sweep in ``order``; returns the updated energy."""
-    for t in range(order.shape[0]):
-        i = order[t]
-        local = fields[i]
-        for p in range(indptr[i], indptr[i + 1]):
-            local += couplings[p] * s[indices[p]]
-        u = uniform_at(key, gamma, counter + np.uint64(t + 1))
-        d_energy = 2.0 * s[i] * local  # energy change if s_i flips
-        if metropolis:
-            flip = d_energy <= 0.0 or u < exp_neg(beta * d_energy)
-        else:
-            x = 2.0 * beta * local
-            e = exp_neg(abs(x))
-            up = u * (1.0 + e) < (1.0 if x >= 0.0 else e)
-            flip = up != (s[i] > 0.0)
-        if flip:
-            s[i] = -s[i]
-            energy += d_energy
+    """One sweep, class by class; returns the updated energy. ``local`` and ``flip`` are
+    scratch arrays of at least the largest class size."""
+    for cls in range(class_ptr.shape[0] - 1):
+        a = class_ptr[cls]
+        size = class_ptr[cls + 1] - a
+        for t in range(size):
+            i = order[a + t]
+            field = fields[i]
+            for p in range(indptr[i], indptr[i + 1]):
+                field += couplings[p] * s[indices[p]]
+            local[t] = field
+            flip[t] = s[i]  # the current spin, replaced below by the decision
+        d_total = 0.0
+        for t in range(size):
+            u = uniform_at(key, gamma, counter + np.uint64(a + t + 1))
+            spin = flip[t]
+            d_energy = 2.0 * spin * local[t]  # energy change if s_i flips
+            if metropolis:
+                go = d_energy <= 0.0 or u < exp_neg(beta * d_energy)
+            else:  # heat bath: s_i = +1 when u < sigmoid(2 beta l_i)
+                x = 2.0 * beta * local[t]
+                e = exp_neg(abs(x))
+                up = u * (1.0 + e) < (1.0 if x >= 0.0 else e)
+                go = up != (spin > 0.0)
+            flip[t] = 1.0 if go else 0.0
+            d_total += d_energy if go else 0.0
+        for t in range(size):
+            if flip[t] != 0.0:
+                i = order[a + t]
+                s[i] = -s[i]
+        energy += d_total
     return energy
 
 
-@jit(parallel=True)
-def sweeps(indptr, indices, couplings, fields, order, beta, n_sweeps, metropolis, spins, state):
+@jit(parallel=True, reassoc=True)
+def sweeps(
+    indptr, indices, couplings, fields, order, class_ptr, beta, n_sweeps, metropolis, spins, state
+):
     """``n_sweeps`` sweeps at ``beta`` for every chain (``prange`` over chains)."""
     n_chains, n_spins = spins.shape
+    largest = np.max(class_ptr[1:] - class_ptr[:-1])
     for c in numba.prange(n_chains):
         s = spins[c]
         counter = state[c, 2]
+        local = np.empty(largest)
+        flip = np.empty(largest)
         energy = 0.0
         for _ in range(n_sweeps):
             energy = _sweep(
-                s, energy, beta, indptr, indices, couplings, fields, order, metropolis,
-                state[c, 0], state[c, 1], counter,
+                s, energy, beta, indptr, indices, couplings, fields, order, class_ptr,
+                metropolis, state[c, 0], state[c, 1], counter, local, flip,
             )  # fmt: skip
             counter += np.uint64(n_spins)
         state[c, 2] = counter
@@ -87,13 +123,14 @@ def sample_uniform_spins(spins, state):
         state[c, 2] = counter + np.uint64(n_spins)
 
 
-@jit(parallel=True)
+@jit(parallel=True, reassoc=True)
 def ais_ising(
     indptr,
     indices,
     couplings,
     fields,
     order,
+    class_ptr,
     betas,
     n_sweeps,
     transition_at_end,
@@ -111,8 +148,11 @@ def ais_ising(
     """
     n_chains, n_spins = spins.shape
     n_betas = betas.shape[0]
+    largest = np.max(class_ptr[1:] - class_ptr[:-1])
     for c in numba.prange(n_chains):
         s = spins[c]
+        local = np.empty(largest)
+        flip = np.empty(largest)
         key = state[c, 0]
         gamma = state[c, 1]
         counter = state[c, 2]
@@ -124,8 +164,8 @@ def ais_ising(
                 break
             for _ in range(n_sweeps):
                 energy = _sweep(
-                    s, energy, betas[k], indptr, indices, couplings, fields, order, metropolis,
-                    key, gamma, counter,
+                    s, energy, betas[k], indptr, indices, couplings, fields, order, class_ptr,
+                    metropolis, key, gamma, counter, local, flip,
                 )  # fmt: skip
                 counter += np.uint64(n_spins)
         log_w[c] += total

@@ -1,8 +1,9 @@
 """The Ising family's annealing path: ``p_beta(s) ~ exp(-beta E(s))`` from ``beta = 0``.
 
 At ``beta = 0`` the spins are independent and fair, ``log Z_0 = n_spins log 2``, and exact
-samples are free. Transitions are checkerboard (bipartite graphs) or sequential sweeps of
-heat-bath Gibbs or Metropolis updates (:mod:`partition.kernels.ising`).
+samples are free. Transitions are sweeps of heat-bath Gibbs or Metropolis updates, colour
+class by colour class (the checkerboard order on bipartite graphs; see
+:mod:`partition.kernels.ising`).
 """
 
 from __future__ import annotations
@@ -21,14 +22,23 @@ _SEGMENT = 200
 TRANSITIONS = ("gibbs", "metropolis")
 
 
-def sweep_order(model) -> np.ndarray:
-    """Checkerboard order (colour 0, then colour 1) on bipartite graphs, else index order."""
+def sweep_order(model) -> tuple[np.ndarray, np.ndarray]:
+    """Sites grouped in colour classes (independent sets), and the class bounds.
+
+    Bipartite graphs get their two sublattices (the checkerboard order); other graphs a
+    greedy colouring in index order.
+    """
     colour = model.two_coloring()
     if colour is None:
-        return np.arange(model.n_spins, dtype=np.int64)
-    return np.concatenate([np.flatnonzero(colour == 0), np.flatnonzero(colour == 1)]).astype(
-        np.int64
-    )
+        p = model.params
+        colour = np.full(model.n_spins, -1, dtype=np.int64)
+        for i in range(model.n_spins):
+            taken = set(colour[p.indices[p.indptr[i] : p.indptr[i + 1]]].tolist())
+            colour[i] = next(k for k in range(len(taken) + 1) if k not in taken)
+    order = np.argsort(colour, kind="stable").astype(np.int64)
+    counts = np.bincount(colour)
+    class_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return order, class_ptr
 
 
 class IsingAnnealingPath:
@@ -50,7 +60,7 @@ class IsingAnnealingPath:
         self.model = model
         self.transition = transition
         self.params = model.params
-        self.order = sweep_order(model)
+        self.order, self.class_ptr = sweep_order(model)
         self.log_z_base = model.n_spins * math.log(2.0)
 
     def describe(self) -> dict[str, Any]:
@@ -58,7 +68,7 @@ class IsingAnnealingPath:
             "base": "uniform spins",
             "log_z_base": self.log_z_base,
             "transition": self.transition,
-            "checkerboard": bool(self.model.two_coloring() is not None),
+            "n_colour_classes": int(self.class_ptr.size - 1),
         }
 
     def forward(self, betas, *, n_chains, n_sweeps, rng, progress):
@@ -74,8 +84,8 @@ class IsingAnnealingPath:
         for k0 in range(0, last, _SEGMENT):
             k1 = min(k0 + _SEGMENT, last)
             ais_ising(
-                p.indptr, p.indices, p.couplings, p.fields, self.order, betas[k0 : k1 + 1],
-                n_sweeps, k1 < last, metropolis, spins, state, log_w,
+                p.indptr, p.indices, p.couplings, p.fields, self.order, self.class_ptr,
+                betas[k0 : k1 + 1], n_sweeps, k1 < last, metropolis, spins, state, log_w,
             )  # fmt: skip
             bar.update(k1)
         bar.close()

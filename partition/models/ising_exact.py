@@ -171,10 +171,8 @@ def _lattice_terms(model):
             if (hi - lo) % R != 1:
                 raise ValueError("transfer matrix: a bond skips a row")
             step_bonds[lo].append((ca, float(coupling)))
-    wrap = (
-        (model.lattice.boundary == "periodic"
-        and R > 2)
-        or (model.lattice.boundary == "periodic" and R == 2 and len(step_bonds[1]) > 0)
+    wrap = (model.lattice.boundary == "periodic" and R > 2) or (
+        model.lattice.boundary == "periodic" and R == 2 and len(step_bonds[1]) > 0
     )
     return W, R, fields, row_bonds, step_bonds, wrap
 

@@ -16,7 +16,7 @@ def test_ais_16x16_within_reported_error(coupling, transition):
     exact = pt.ising_log_z(16, 16, coupling)
     est = pt.ais(model, n_chains=50, schedule=2000, transition=transition, rng=7)
     assert abs(est.log_z - exact) < 4 * est.stderr
-    assert est.info["checkerboard"] and est.info["transition"] == transition
+    assert est.info["n_colour_classes"] == 2 and est.info["transition"] == transition
     assert est.info["log_z_base"] == pytest.approx(256 * np.log(2))
 
 

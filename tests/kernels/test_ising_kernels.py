@@ -45,20 +45,32 @@ def _models():
         pt.IsingModel.square_lattice(
             3, 4, coupling=rng.normal(0, 1, n_bonds), field=rng.normal(0, 1, 12), boundary="open"
         ),
-        pt.IsingModel.ring(7, -0.6, 0.2),  # odd ring: index order
+        pt.IsingModel.ring(7, -0.6, 0.2),  # odd ring: three colour classes
     ]
 
 
 @pytest.mark.parametrize("metropolis", [False, True])
 @pytest.mark.parametrize("model", _models(), ids=["torus", "glass", "odd_ring"])
 def test_sweeps_match_reference(model, metropolis):
-    order = sweep_order(model)
+    order, class_ptr = sweep_order(model)
     p = model.params
     state, _ = seed_streams(np.random.default_rng(1), 3)
     spins = np.empty((3, model.n_spins))
     sample_uniform_spins(spins, state)
     start_spins, start_state = spins.copy(), state.copy()
-    sweeps(p.indptr, p.indices, p.couplings, p.fields, order, 0.8, 3, metropolis, spins, state)
+    sweeps(
+        p.indptr,
+        p.indices,
+        p.couplings,
+        p.fields,
+        order,
+        class_ptr,
+        0.8,
+        3,
+        metropolis,
+        spins,
+        state,
+    )
     for c in range(3):
         s = start_spins[c]
         uniforms = _take(start_state, c, 3 * model.n_spins).reshape(3, -1)
@@ -70,7 +82,7 @@ def test_sweeps_match_reference(model, metropolis):
 @pytest.mark.parametrize("metropolis", [False, True])
 def test_ais_driver_matches_reference(metropolis):
     model = _models()[1]
-    order = sweep_order(model)
+    order, class_ptr = sweep_order(model)
     p = model.params
     betas = np.linspace(0.0, 1.0, 12)
     state, _ = seed_streams(np.random.default_rng(2), 2)
@@ -84,6 +96,7 @@ def test_ais_driver_matches_reference(metropolis):
         p.couplings,
         p.fields,
         order,
+        class_ptr,
         betas,
         2,
         False,
@@ -116,18 +129,29 @@ def test_sweeps_sample_the_boltzmann_distribution(metropolis):
     p = np.exp(log_p)
     mag2 = s_all.sum(1) ** 2
     exact = np.array([p @ energy, p @ mag2])
-    order = sweep_order(model)
+    order, class_ptr = sweep_order(model)
     params = model.params
     state, _ = seed_streams(np.random.default_rng(3), 400)
     spins = np.empty((400, 9))
     sample_uniform_spins(spins, state)
     samples = []
     for _ in range(60):
-        sweeps(params.indptr, params.indices, params.couplings, params.fields, order, 1.0, 3,
-               metropolis, spins, state)  # fmt: skip
+        sweeps(params.indptr, params.indices, params.couplings, params.fields, order, class_ptr,
+               1.0, 3, metropolis, spins, state)  # fmt: skip
         samples.append(np.stack([model.energy(spins), spins.sum(1) ** 2], 1))
     samples = np.array(samples[10:])  # (draws, chains, 2), chains independent
     per_chain = samples.mean(0)
     mean = per_chain.mean(0)
     stderr = per_chain.std(0, ddof=1) / np.sqrt(per_chain.shape[0])
     assert np.all(np.abs(mean - exact) < 5 * stderr), (mean, exact, stderr)
+
+
+def test_colour_classes_are_independent_sets():
+    for model in [*_models(), pt.IsingModel.square_lattice(5, coupling=0.3)]:
+        order, class_ptr = sweep_order(model)
+        assert sorted(order.tolist()) == list(range(model.n_spins))
+        colour = np.empty(model.n_spins, dtype=int)
+        for k in range(class_ptr.size - 1):
+            colour[order[class_ptr[k] : class_ptr[k + 1]]] = k
+        assert np.all(colour[model.edges[:, 0]] != colour[model.edges[:, 1]])
+    assert sweep_order(_models()[0])[1].size - 1 == 2  # the torus: checkerboard
