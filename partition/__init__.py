@@ -2,7 +2,9 @@
 
 from partition import datasets
 from partition.estimators.ais import ais
-from partition.estimators.exact import exact_log_z
+from partition.estimators.bdmc import bdmc, raise_log_likelihood, reverse_ais
+from partition.estimators.bridge import bar
+from partition.estimators.exact import exact_log_z, exact_sample
 from partition.estimators.likelihood import log_likelihood
 from partition.models.ising import IsingModel
 from partition.models.ising_exact import ising_log_z
@@ -19,8 +21,13 @@ __all__ = [
     "LogZBounds",
     "LogZEstimate",
     "ais",
+    "bar",
+    "bdmc",
     "datasets",
     "exact_log_z",
+    "exact_sample",
     "ising_log_z",
     "log_likelihood",
+    "raise_log_likelihood",
+    "reverse_ais",
 ]

@@ -274,10 +274,14 @@ class LogLikelihoodEstimate:
     stderr_data : float
         Standard error of the mean over the examples (their spread / sqrt(n)): how much the
         figure would move with another test set of the same size.
-    log_z : LogZEstimate
-        The estimate of log Z that was used.
+    log_z : LogZEstimate or None
+        The estimate of log Z that was used (None for estimators that need none, RAISE).
     per_example : numpy.ndarray
         Read-only log-likelihood of each example.
+    method : str
+        How the figure was obtained: the log Z method, or ``"raise"``.
+    info : Mapping
+        Read-only details.
     """
 
     mean: float
@@ -285,11 +289,16 @@ class LogLikelihoodEstimate:
     confidence_level: float
     stderr: float
     stderr_data: float
-    log_z: LogZEstimate
+    log_z: LogZEstimate | None
     per_example: np.ndarray
+    method: str = ""
+    info: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "per_example", _readonly(self.per_example))
+        object.__setattr__(self, "info", _frozen_mapping(self.info))
+        if not self.method:
+            object.__setattr__(self, "method", self.log_z.method if self.log_z else "")
 
     @property
     def n_examples(self) -> int:
@@ -299,6 +308,6 @@ class LogLikelihoodEstimate:
         low, high = self.confidence_interval
         return (
             f"LogLikelihoodEstimate(mean={self.mean:.6f}, {self.confidence_level:.0%} CI "
-            f"[{low:.6f}, {high:.6f}] from log Z ({self.log_z.method}), "
+            f"[{low:.6f}, {high:.6f}] ({self.method}), "
             f"stderr_data={self.stderr_data:.3g}, n_examples={self.n_examples})"
         )

@@ -110,3 +110,21 @@ def test_ais_command_text_progress_and_errors(tmp_path, capsys):
     np.save(bad, np.full((3, 12), 0.5))
     assert main(["ais", str(path), "--data", str(bad)]) == 2
     assert "data must be binary" in capsys.readouterr().err
+
+
+def test_bdmc_command(tmp_path, capsys):
+    model = pt.BernoulliRBM.random(10, 6, weight_scale=0.5, rng=0)
+    path = tmp_path / "m.npz"
+    model.save(path)
+    args = ["bdmc", str(path), "--chains", "20", "--schedule", "200", "--seed", "3"]
+    assert main([*args, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    direct = pt.bdmc(model, n_chains=20, schedule=200, rng=3)
+    assert out["lower"]["log_z"] == direct.lower.log_z
+    assert out["upper"]["log_z"] == direct.upper.log_z
+    assert out["gap"] == pytest.approx(direct.gap)
+    assert out["combined"]["method"] == "bar"
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "lower (AIS)" in text and "upper (reverse AIS)" in text and "exact samples" in text
+    assert main(["bdmc", str(path), "--chains", "1"]) == 2

@@ -1,7 +1,18 @@
 """Estimators: plain functions generic over the model protocol, no numba code."""
 
 from partition.estimators.ais import ais
-from partition.estimators.exact import exact_log_z
+from partition.estimators.bdmc import bdmc, raise_log_likelihood, reverse_ais
+from partition.estimators.bridge import bar
+from partition.estimators.exact import exact_log_z, exact_sample
 from partition.estimators.likelihood import log_likelihood
 
-__all__ = ["ais", "exact_log_z", "log_likelihood"]
+__all__ = [
+    "ais",
+    "bar",
+    "bdmc",
+    "exact_log_z",
+    "exact_sample",
+    "log_likelihood",
+    "raise_log_likelihood",
+    "reverse_ais",
+]

@@ -98,7 +98,7 @@ def ais(
     betas = make_schedule(schedule)
     gen = as_generator(rng)
     path = _path(model, base=base, data=data, dtype=dtype, driver=driver, transition=transition)
-    log_w, run_info = path.forward(
+    log_w, _, run_info = path.run(
         betas, n_chains=n_chains, n_sweeps=n_sweeps, rng=gen, progress=progress
     )
     if not np.all(np.isfinite(log_w)):

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from partition._validation import check_positive_float
+import numpy as np
+
+from partition._rng import as_generator
+from partition._validation import check_int, check_positive_float
 from partition.models.rbm import DEFAULT_MAX_TERMS
 from partition.results import LogZEstimate
 
@@ -48,3 +51,25 @@ def exact_log_z(model: Any, *, max_terms: float = DEFAULT_MAX_TERMS) -> LogZEsti
         raise TypeError(f"exact_log_z has no exact method for models of type {kind}")
     log_z, info = method(max_terms=max_terms)
     return LogZEstimate.exact(log_z, info=info)
+
+
+def exact_sample(model: Any, n: int, *, rng=None) -> np.ndarray:
+    """Exact samples of a model small enough to enumerate one layer.
+
+    For a :class:`~partition.BernoulliRBM` the smaller layer (up to 24 units) is drawn from
+    its exact marginal and the other from its conditional; the visible states are returned,
+    shape ``(n, n_visible)``. For an :class:`~partition.IsingModel`, spins ``(n, n_spins)`` by
+    enumeration (up to 24 spins) or through the RBM mapping of a bipartite lattice.
+
+    Examples
+    --------
+    >>> import partition as pt
+    >>> rbm = pt.BernoulliRBM.random(6, 4, rng=0)
+    >>> pt.exact_sample(rbm, 3, rng=1).shape
+    (3, 6)
+    """
+    n = check_int(n, "n", minimum=1)
+    method = getattr(model, "_exact_sample", None)
+    if method is None:
+        raise TypeError(f"exact_sample has no exact sampler for {type(model).__name__}")
+    return method(n, as_generator(rng))

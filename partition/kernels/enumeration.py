@@ -192,3 +192,49 @@ def rbm_log_z_blocks(rows, enum_bias, other_bias, up, down, ends, multiplicative
             multiplicative,
         )
     return m_out, s_out
+
+
+@jit(parallel=True, reassoc=True)
+def rbm_state_log_values(rows, enum_bias, other_bias, up, down, ends, multiplicative, block_bits):
+    """``out[s] = a.s + sum_i softplus(d_i + (s R)_i)`` for every state ``s`` (as an integer).
+
+    The unnormalised log marginal of each state of the enumerated layer, by the same
+    Gray-code walk as :func:`rbm_log_z_blocks` (same arguments); used for exact sampling.
+    """
+    m, n = rows.shape
+    n_blocks = 1 << (m - block_bits)
+    out = np.empty(1 << m)
+    for b in numba.prange(n_blocks):
+        first = b << block_bits
+        gray = first ^ (first >> 1)
+        x = other_bias.copy()
+        linear = 0.0
+        for j in range(m):
+            if (gray >> j) & 1:
+                linear += enum_bias[j]
+                for i in range(n):
+                    x[i] += rows[j, i]
+        if multiplicative:
+            for i in range(n):
+                x[i] = math.exp(x[i])
+            identity = np.ones(n)
+        else:
+            identity = np.zeros(n)
+        for s in range(1 << block_bits):
+            index = first + s
+            if s == 0:
+                delta = identity
+            else:
+                j = trailing_zeros(index)
+                if ((index ^ (index >> 1)) >> j) & 1:
+                    delta = up[j]
+                    linear += enum_bias[j]
+                else:
+                    delta = down[j]
+                    linear -= enum_bias[j]
+            if multiplicative:
+                lo, mant = _step_multiplicative(x, delta, ends)
+            else:
+                lo, mant = _step_additive(x, delta, ends)
+            out[index ^ (index >> 1)] = linear + lo + math.log(mant)
+    return out

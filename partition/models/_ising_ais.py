@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from partition._progress import Progress
+from partition._validation import as_real_array
 from partition.kernels._random import seed_streams
 from partition.kernels.ising import ais_ising, sample_uniform_spins
 
@@ -71,21 +72,50 @@ class IsingAnnealingPath:
             "n_colour_classes": int(self.class_ptr.size - 1),
         }
 
-    def forward(self, betas, *, n_chains, n_sweeps, rng, progress):
+    def validate_states(self, states, name: str) -> np.ndarray:
+        """Spin states ``(n, n_spins)`` of +-1, the chains' starting points."""
+        arr = as_real_array(states, name, ndim=2)
+        if arr.shape[1] != self.model.n_spins or arr.shape[0] < 1:
+            raise ValueError(f"{name} must have shape (n, {self.model.n_spins}), got {arr.shape}")
+        if np.any(np.abs(arr) != 1.0):
+            raise ValueError(f"{name} must hold spins -1 or +1")
+        return arr
+
+    def run(
+        self,
+        betas,
+        *,
+        n_chains,
+        n_sweeps,
+        rng,
+        progress,
+        initial=None,
+        transition_at_start=False,
+        transition_at_end=False,
+        label="AIS",
+    ):
+        """Anneal through ``betas`` (see ``RBMAnnealingPath.run``); returns log weights,
+        final spins and info."""
         state, entropy = seed_streams(rng, n_chains)
         spins = np.empty((n_chains, self.model.n_spins))
+        if initial is None:
+            sample_uniform_spins(spins, state)
+        else:
+            spins[:] = initial
+        if transition_at_start:
+            betas = np.concatenate([betas[:1], betas])
         log_w = np.zeros(n_chains)
         p = self.params
-        bar = Progress(len(betas) - 1, f"AIS ({n_chains} chains)", progress)
+        bar = Progress(len(betas) - 1, f"{label} ({n_chains} chains)", progress)
         start = time.perf_counter()
-        sample_uniform_spins(spins, state)
         last = len(betas) - 1
         metropolis = self.transition == "metropolis"
         for k0 in range(0, last, _SEGMENT):
             k1 = min(k0 + _SEGMENT, last)
             ais_ising(
                 p.indptr, p.indices, p.couplings, p.fields, self.order, self.class_ptr,
-                betas[k0 : k1 + 1], n_sweeps, k1 < last, metropolis, spins, state, log_w,
+                betas[k0 : k1 + 1], n_sweeps, k1 < last or transition_at_end, metropolis,
+                spins, state, log_w,
             )  # fmt: skip
             bar.update(k1)
         bar.close()
@@ -94,4 +124,4 @@ class IsingAnnealingPath:
             "seconds": time.perf_counter() - start,
             "seed_entropy": entropy,
         }
-        return log_w, info
+        return log_w, spins, info

@@ -18,7 +18,8 @@ from threadpoolctl import ThreadpoolController
 from partition._progress import Progress
 from partition._validation import as_binary_rows
 from partition.kernels._random import seed_streams
-from partition.kernels.rbm import CHUNK, ais_batched, ais_fused, sample_base
+from partition.kernels.rbm import CHUNK, ais_batched, ais_fused
+from partition.kernels.rbm import sample_base as sample_base_kernel
 
 #: ``driver="auto"`` runs the fused per-chain driver when ``n_chains * n_visible * n_hidden``
 #: is at most this, else the batched GEMM driver. Measured here (2,000 temperatures): fused
@@ -121,58 +122,97 @@ class RBMAnnealingPath:
         work = n_chains * self.model.n_visible * self.model.n_hidden
         return "fused" if work <= FUSED_MAX_WORK and self.dtype == np.float64 else "batched"
 
-    def forward(
-        self, betas: np.ndarray, *, n_chains: int, n_sweeps: int, rng, progress: bool
-    ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Run forward AIS; returns the log weights (without ``log_z_base``) and info."""
+    def validate_states(self, states, name: str) -> np.ndarray:
+        """Binary visible states ``(n, n_visible)``, the chains' starting points."""
+        rows, _ = as_binary_rows(states, name, self.model.n_visible, "n_visible")
+        if rows.ndim != 2 or rows.shape[0] < 1:
+            raise ValueError(f"{name} must be 2-D with at least one row")
+        return rows
+
+    def run(
+        self,
+        betas: np.ndarray,
+        *,
+        n_chains: int,
+        n_sweeps: int,
+        rng,
+        progress: bool,
+        initial: np.ndarray | None = None,
+        transition_at_start: bool = False,
+        transition_at_end: bool = False,
+        label: str = "AIS",
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+        """Anneal ``n_chains`` chains through ``betas`` (any order: reverse runs go 1 -> 0).
+
+        Chains start from exact base samples, or from ``initial`` (validated states). With
+        ``transition_at_start`` a transition at ``betas[0]`` comes first; with
+        ``transition_at_end`` one at ``betas[-1]`` comes last. Returns the log weights
+        (``sum_k log p*_{beta_k}(x_k) - log p*_{beta_{k-1}}(x_k)``, without ``log_z_base``),
+        the final visible states and info.
+        """
         state, entropy = seed_streams(rng, n_chains)
         visible = np.empty((n_chains, self.model.n_visible), dtype=self.dtype)
+        if initial is not None:
+            visible[:] = initial
+        if transition_at_start:  # a zero increment then a transition at betas[0]
+            betas = np.concatenate([betas[:1], betas])
         log_w = np.zeros(n_chains)
-        bar = Progress(len(betas) - 1, f"AIS ({n_chains} chains)", progress)
+        bar = Progress(len(betas) - 1, f"{label} ({n_chains} chains)", progress)
         start = time.perf_counter()
         driver = self.resolve_driver(n_chains)
+        segments = {
+            "betas": betas,
+            "visible": visible,
+            "state": state,
+            "bar": bar,
+            "sample_base": initial is None,
+            "transition_at_end": transition_at_end,
+        }
         if driver == "fused":
-            self._forward_fused(betas, n_sweeps, visible, state, log_w, bar)
+            self._forward_fused(n_sweeps, log_w, **segments)
         else:
-            self._forward_batched(betas, n_sweeps, visible, state, log_w, bar)
+            self._forward_batched(n_sweeps, log_w, **segments)
         bar.close()
         info = {
             "driver": driver,
             "seconds": time.perf_counter() - start,
             "seed_entropy": entropy,
         }
-        return log_w, info
+        return log_w, visible.astype(np.float64), info
 
-    def _forward_fused(self, betas, n_sweeps, visible, state, log_w, bar):
+    def _forward_fused(self, n_sweeps, log_w, **segments):
         m = self.model
+        visible, state = segments["visible"], segments["state"]
         self._segments(
-            betas, visible, state, bar,
             lambda seg, more: ais_fused(
                 m.weights, self._weights_t, m.visible_bias, m.hidden_bias, self.base_bias,
                 seg, n_sweeps, more, visible, state, log_w,
             ),
+            **segments,
         )  # fmt: skip
 
-    def _forward_batched(self, betas, n_sweeps, visible, state, log_w, bar):
+    def _forward_batched(self, n_sweeps, log_w, **segments):
         m = self.model
+        visible, state = segments["visible"], segments["state"]
         n_blocks = numba.get_num_threads()
         weights_split = _column_blocks(m.weights, n_blocks, self.dtype)
         weights_t_split = _column_blocks(m.weights.T, n_blocks, self.dtype)
         # numba's threads call BLAS on column blocks: BLAS must not start threads of its own.
         with _blas_single_thread():
             self._segments(
-                betas, visible, state, bar,
                 lambda seg, more: ais_batched(
                     weights_split, weights_t_split, m.visible_bias, m.hidden_bias,
                     self.base_bias, seg, n_sweeps, more, visible, state, log_w,
                 ),
+                **segments,
             )  # fmt: skip
 
-    def _segments(self, betas, visible, state, bar, run_segment):
-        """Sample the base, then run the schedule in segments (for the progress bar)."""
-        sample_base(self.base_bias, visible, state)
+    def _segments(self, run_segment, *, betas, visible, state, bar, sample_base, transition_at_end):
+        """Sample the base if asked, then run the schedule in segments (progress bar)."""
+        if sample_base:
+            sample_base_kernel(self.base_bias, visible, state)
         last = len(betas) - 1
         for k0 in range(0, last, _SEGMENT):
             k1 = min(k0 + _SEGMENT, last)
-            run_segment(betas[k0 : k1 + 1], k1 < last)
+            run_segment(betas[k0 : k1 + 1], k1 < last or transition_at_end)
             bar.update(k1)

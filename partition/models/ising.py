@@ -351,6 +351,37 @@ class IsingModel:
         return BernoulliRBM(weights, bias[visible], bias[hidden]), offset
 
     # ----------------------------------------------------------------- family protocol
+    def _exact_sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Exact spin samples: by enumeration up to 24 spins, else through ``to_rbm``."""
+        from partition.models.ising_exact import BRUTE_FORCE_MAX_SPINS
+        from partition.models.rbm import exact_sample_layers
+
+        if self.n_spins <= BRUTE_FORCE_MAX_SPINS:
+            index = np.arange(1 << self.n_spins)
+            spins_bits = np.arange(self.n_spins)
+            log_p = np.empty(index.size)
+            chunk = 1 << min(self.n_spins, 16)
+            for start in range(0, index.size, chunk):
+                s = 2.0 * ((index[start : start + chunk, None] >> spins_bits) & 1) - 1.0
+                log_p[start : start + chunk] = -self.energy(s)
+            cdf = np.cumsum(np.exp(log_p - log_p.max()))
+            drawn = np.minimum(
+                np.searchsorted(cdf, rng.random(n) * cdf[-1], side="right"), cdf.size - 1
+            )
+            return 2.0 * ((drawn[:, None] >> spins_bits) & 1) - 1.0
+        colour = self.two_coloring()
+        if colour is None:
+            raise ValueError(
+                f"exact sampling of {self.n_spins} spins needs enumeration (up to 24) or a "
+                "bipartite graph"
+            )
+        rbm, _ = self.to_rbm()
+        visible, hidden = exact_sample_layers(rbm, n, rng)
+        spins = np.empty((n, self.n_spins))
+        spins[:, np.flatnonzero(colour == 0)] = 2.0 * visible - 1.0
+        spins[:, np.flatnonzero(colour == 1)] = 2.0 * hidden - 1.0
+        return spins
+
     def _exact_log_z(self, *, max_terms: float) -> tuple[float, dict[str, Any]]:
         from partition.models.ising_exact import exact_ising_log_z
 

@@ -325,6 +325,9 @@ class BernoulliRBM:
     def _exact_log_z(self, *, max_terms: float) -> tuple[float, dict[str, Any]]:
         return enumerate_log_z(self, max_terms=max_terms)
 
+    def _exact_sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        return exact_sample_layers(self, n, rng)[0]
+
     def _annealing_path(
         self, *, base=None, data=None, dtype=np.float64, driver="auto", transition="gibbs"
     ):
@@ -384,22 +387,8 @@ def _block_bits(m: int) -> int:
     return min(16, max(10, m - 6))
 
 
-def enumerate_log_z(
-    model: BernoulliRBM,
-    *,
-    max_terms: float = DEFAULT_MAX_TERMS,
-    layer: str | None = None,
-    mode: str = "auto",
-) -> tuple[float, dict[str, Any]]:
-    """Exact log Z of an RBM by enumerating one layer (the smaller one unless ``layer`` says).
-
-    ``mode`` picks the element update (see :mod:`partition.kernels.enumeration`): "auto"
-    uses the multiplicative one when every activation is bounded by 600 in absolute value,
-    else the additive one. Returns ``(log_z, info)``. Raises ``ValueError`` before any work
-    when ``2**m * n > max_terms`` (``m`` enumerated units, ``n`` summed-out units).
-    """
-    from partition.kernels.enumeration import rbm_log_z_blocks
-
+def _enumeration_setup(model: BernoulliRBM, layer: str | None, max_terms: float, mode: str):
+    """Choose the enumerated layer, check the work bound, and plan the kernel call."""
     if layer is None:
         layer = "hidden" if model.n_hidden <= model.n_visible else "visible"
     if layer == "hidden":
@@ -420,9 +409,7 @@ def enumerate_log_z(
             + "; raise max_terms if you can wait, or estimate log Z with AIS"
         )
     plan = _enumeration_plan(rows, other_bias, mode)
-    bits = _block_bits(m)
-    start = time.perf_counter()
-    m_blocks, s_blocks = rbm_log_z_blocks(
+    args = (
         rows,
         np.ascontiguousarray(enum_bias),
         np.ascontiguousarray(other_bias),
@@ -430,8 +417,31 @@ def enumerate_log_z(
         plan["down"],
         plan["ends"],
         plan["multiplicative"],
-        bits,
+        _block_bits(m),
     )
+    return layer, args, plan
+
+
+def enumerate_log_z(
+    model: BernoulliRBM,
+    *,
+    max_terms: float = DEFAULT_MAX_TERMS,
+    layer: str | None = None,
+    mode: str = "auto",
+) -> tuple[float, dict[str, Any]]:
+    """Exact log Z of an RBM by enumerating one layer (the smaller one unless ``layer`` says).
+
+    ``mode`` picks the element update (see :mod:`partition.kernels.enumeration`): "auto"
+    uses the multiplicative one when every activation is bounded by 600 in absolute value,
+    else the additive one. Returns ``(log_z, info)``. Raises ``ValueError`` before any work
+    when ``2**m * n > max_terms`` (``m`` enumerated units, ``n`` summed-out units).
+    """
+    from partition.kernels.enumeration import rbm_log_z_blocks
+
+    layer, args, plan = _enumeration_setup(model, layer, max_terms, mode)
+    m = args[0].shape[0]
+    start = time.perf_counter()
+    m_blocks, s_blocks = rbm_log_z_blocks(*args)
     top = float(m_blocks.max())
     log_z = top + math.log(float(np.sum(s_blocks * np.exp(m_blocks - top))))
     seconds = time.perf_counter() - start
@@ -447,3 +457,40 @@ def enumerate_log_z(
     if not math.isfinite(log_z):
         raise FloatingPointError(f"exact enumeration produced a non-finite log Z ({log_z})")
     return log_z, info
+
+
+#: Exact sampling keeps one float64 per state of the enumerated layer.
+EXACT_SAMPLE_MAX_UNITS = 24
+
+
+def exact_sample_layers(
+    model: BernoulliRBM, n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact joint samples ``(v, h)``: the smaller layer from its marginal, the other given it.
+
+    The marginal of every state of the enumerated layer is computed (Gray-code kernel), states
+    are drawn by inverting the cumulative distribution, and the other layer is drawn from its
+    factorised conditional.
+    """
+    from partition.kernels.enumeration import rbm_state_log_values
+
+    m = min(model.n_visible, model.n_hidden)
+    if m > EXACT_SAMPLE_MAX_UNITS:
+        raise ValueError(
+            f"exact sampling enumerates 2^{m} states of the smaller layer; allowed up to "
+            f"{EXACT_SAMPLE_MAX_UNITS} units. Use MCMC samples (reverse_ais(samples=None) "
+            "draws approximate ones and marks them so)"
+        )
+    layer, args, _ = _enumeration_setup(model, None, float("inf"), "auto")
+    log_values = rbm_state_log_values(*args)
+    weights = np.exp(log_values - log_values.max())
+    cdf = np.cumsum(weights)
+    index = np.searchsorted(cdf, rng.random(n) * cdf[-1], side="right")
+    index = np.minimum(index, cdf.size - 1)
+    enumerated = ((index[:, None] >> np.arange(m)) & 1).astype(np.float64)
+    if layer == "hidden":
+        p_visible = 1.0 / (1.0 + np.exp(-(enumerated @ model.weights.T + model.visible_bias)))
+        visible = (rng.random(p_visible.shape) < p_visible).astype(np.float64)
+        return visible, enumerated
+    p_hidden = 1.0 / (1.0 + np.exp(-(enumerated @ model.weights + model.hidden_bias)))
+    return enumerated, (rng.random(p_hidden.shape) < p_hidden).astype(np.float64)

@@ -48,6 +48,17 @@ def reference_ais(model, base_bias, betas, n_sweeps, state):
     return log_w, final
 
 
+def _segments(betas, visible, state):
+    return {
+        "betas": betas,
+        "visible": visible,
+        "state": state,
+        "bar": Progress(1, "", False),
+        "sample_base": True,
+        "transition_at_end": False,
+    }
+
+
 @pytest.mark.parametrize("driver", ["fused", "batched"])
 @pytest.mark.parametrize(("n_visible", "n_hidden", "n_sweeps"), [(7, 5, 1), (13, 20, 2), (9, 3, 3)])
 def test_drivers_match_numpy_reference(driver, n_visible, n_hidden, n_sweeps):
@@ -61,7 +72,7 @@ def test_drivers_match_numpy_reference(driver, n_visible, n_hidden, n_sweeps):
     visible = np.empty((4, n_visible))
     log_w = np.zeros(4)
     run = path._forward_fused if driver == "fused" else path._forward_batched
-    run(betas, n_sweeps, visible, state, log_w, Progress(1, "", False))
+    run(n_sweeps, log_w, **_segments(betas, visible, state))
     np.testing.assert_allclose(log_w, want_w, rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(visible, want_v)
 
@@ -76,7 +87,7 @@ def test_fused_segments_equal_one_long_run():
         state, _ = seed_streams(np.random.default_rng(4), 3)
         visible = np.empty((3, 6))
         log_w = np.zeros(3)
-        run(betas, 1, visible, state, log_w, Progress(1, "", False))
+        run(1, log_w, **_segments(betas, visible, state))
         outs.append((log_w, visible))
     np.testing.assert_allclose(outs[0][0], outs[1][0], rtol=1e-11)
     np.testing.assert_array_equal(outs[0][1], outs[1][1])

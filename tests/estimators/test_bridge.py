@@ -1,0 +1,77 @@
+"""Bennett's acceptance ratio: against an independent root solve and analytic cases."""
+
+import numpy as np
+import pytest
+from scipy.optimize import brentq
+from scipy.special import logsumexp
+
+import partition as pt
+
+
+def _reference_bar(la, lb):
+    m = np.log(la.size / lb.size)
+
+    def balance(d):
+        return logsumexp(-np.logaddexp(0, -(la - d - m))) - logsumexp(
+            -np.logaddexp(0, -(d + m - lb))
+        )
+
+    return brentq(balance, -300, 300, xtol=1e-14, rtol=1e-15)
+
+
+def _gaussian_case(rng, mu, n_a, n_b, c):
+    xa, xb = rng.normal(0, 1, n_a), rng.normal(mu, 1, n_b)
+
+    def lr(x):  # log q_b - log q_a with q_b = e^c N(mu, 1), q_a = N(0, 1)
+        return c - 0.5 * (x - mu) ** 2 + 0.5 * x**2
+
+    return lr(xa), lr(xb)
+
+
+def test_matches_independent_root_solve():
+    rng = np.random.default_rng(0)
+    for _ in range(60):
+        la, lb = _gaussian_case(
+            rng, rng.uniform(-3, 3), int(rng.integers(2, 2000)), int(rng.integers(2, 2000)),
+            rng.uniform(-40, 40),
+        )  # fmt: skip
+        est = pt.bar(la, lb)
+        ref = _reference_bar(la, lb)
+        assert abs(est.log_z - ref) <= 1e-11 * max(1, abs(ref))
+
+
+def test_error_matches_the_spread_over_replications():
+    rng = np.random.default_rng(1)
+    estimates, stderrs = [], []
+    for _ in range(400):
+        la, lb = _gaussian_case(rng, 1.5, 300, 200, np.log(3.0))
+        est = pt.bar(la, lb)
+        estimates.append(est.log_z)
+        stderrs.append(est.stderr)
+    estimates = np.array(estimates)
+    assert abs(estimates.mean() - np.log(3.0)) < 4 * estimates.std() / np.sqrt(400)
+    assert np.mean(stderrs) == pytest.approx(estimates.std(), rel=0.15)
+
+
+def test_one_sided_limits_and_fields():
+    rng = np.random.default_rng(2)
+    la, lb = _gaussian_case(rng, 0.2, 1000, 1000, 2.0)
+    est = pt.bar(la, lb)
+    assert est.method == "bar" and est.n_samples == 2000
+    assert est.info["n_a"] == 1000
+    lo, hi = est.confidence_interval
+    assert lo < est.log_z < hi
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "match"),
+    [
+        ([0.0], [0.0, 1.0], "log_ratios_a"),
+        ([0.0, np.nan], [0.0, 1.0], "log_ratios_a must be finite"),
+        ([0.0, 1.0], [[0.0, 1.0]], "log_ratios_b"),
+        ([0.0, 1.0], [np.inf, 1.0], "log_ratios_b must be finite"),
+    ],
+)
+def test_bad_input(a, b, match):
+    with pytest.raises(ValueError, match=match):
+        pt.bar(a, b)
