@@ -3,7 +3,8 @@
 from partition import datasets
 from partition.estimators.ais import ais
 from partition.estimators.bdmc import bdmc, raise_log_likelihood, reverse_ais
-from partition.estimators.bridge import bar
+from partition.estimators.bridge import bar, bridge
+from partition.estimators.bridge_sampling import ConvergenceWarning, bridge_sampling
 from partition.estimators.exact import exact_log_z, exact_sample
 from partition.estimators.likelihood import log_likelihood
 from partition.models.ising import IsingModel
@@ -16,6 +17,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BernoulliRBM",
     "ConfidenceInterval",
+    "ConvergenceWarning",
     "IsingModel",
     "LogLikelihoodEstimate",
     "LogZBounds",
@@ -23,6 +25,8 @@ __all__ = [
     "ais",
     "bar",
     "bdmc",
+    "bridge",
+    "bridge_sampling",
     "datasets",
     "exact_log_z",
     "exact_sample",

@@ -128,3 +128,26 @@ def test_bdmc_command(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "lower (AIS)" in text and "upper (reverse AIS)" in text and "exact samples" in text
     assert main(["bdmc", str(path), "--chains", "1"]) == 2
+
+
+def test_bridge_command(tmp_path, capsys):
+    import numpy as np
+
+    a = pt.BernoulliRBM.random(12, 6, weight_scale=0.5, rng=0)
+    b = pt.BernoulliRBM(a.weights * 1.2, a.visible_bias, a.hidden_bias)
+    a.save(tmp_path / "a.npz")
+    b.save(tmp_path / "b.npz")
+    args = ["bridge", str(tmp_path / "a.npz"), str(tmp_path / "b.npz"), "--seed", "1"]
+    assert main([*args, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["log_z"] == pt.bridge(a, b, rng=1).log_z
+    exact = pt.exact_log_z(b).log_z - pt.exact_log_z(a).log_z
+    assert abs(out["log_z"] - exact) < 4 * out["stderr"]
+    np.save(tmp_path / "sa.npy", pt.exact_sample(a, 300, rng=2))
+    np.save(tmp_path / "sb.npy", pt.exact_sample(b, 300, rng=3))
+    more = ["--samples-a", str(tmp_path / "sa.npy"), "--samples-b", str(tmp_path / "sb.npy")]
+    assert main([*args, *more]) == 0
+    assert "300 from A, 300 from B" in capsys.readouterr().out
+    np.save(tmp_path / "bad.npy", np.full((3, 12), 0.5))
+    assert main([*args, "--samples-a", str(tmp_path / "bad.npy")]) == 2
+    assert "samples_a" in capsys.readouterr().err

@@ -2,7 +2,8 @@
 
 from partition.estimators.ais import ais
 from partition.estimators.bdmc import bdmc, raise_log_likelihood, reverse_ais
-from partition.estimators.bridge import bar
+from partition.estimators.bridge import bar, bridge
+from partition.estimators.bridge_sampling import bridge_sampling
 from partition.estimators.exact import exact_log_z, exact_sample
 from partition.estimators.likelihood import log_likelihood
 
@@ -10,6 +11,8 @@ __all__ = [
     "ais",
     "bar",
     "bdmc",
+    "bridge",
+    "bridge_sampling",
     "exact_log_z",
     "exact_sample",
     "log_likelihood",

@@ -39,3 +39,15 @@ def sigmoid_sums(values, shift, sign):
         d_sum += t * one_minus
         q_sum += t * t
     return c, s_sum, d_sum, q_sum
+
+
+@jit(reassoc=True)
+def log_sum_exp(values, sign):
+    """``log sum exp(sign * values)`` in two passes (max, then shifted sum)."""
+    top = -np.inf
+    for i in range(values.shape[0]):
+        top = max(top, sign * values[i])
+    total = 0.0
+    for i in range(values.shape[0]):
+        total += exp_neg(top - sign * values[i])
+    return top + np.log(total)

@@ -72,6 +72,10 @@ class IsingAnnealingPath:
             "n_colour_classes": int(self.class_ptr.size - 1),
         }
 
+    def log_f(self, states: np.ndarray, beta: float) -> np.ndarray:
+        """``log p*_beta(s) = -beta E(s)``."""
+        return -beta * self.model.energy(states)
+
     def validate_states(self, states, name: str) -> np.ndarray:
         """Spin states ``(n, n_spins)`` of +-1, the chains' starting points."""
         arr = as_real_array(states, name, ndim=2)

@@ -122,6 +122,13 @@ class RBMAnnealingPath:
         work = n_chains * self.model.n_visible * self.model.n_hidden
         return "fused" if work <= FUSED_MAX_WORK and self.dtype == np.float64 else "batched"
 
+    def log_f(self, states: np.ndarray, beta: float) -> np.ndarray:
+        """``log p*_beta(v) = ((1 - beta) b_A + beta b) . v + sum_j softplus(beta (c + v W)_j)``."""
+        m = self.model
+        bias = (1.0 - beta) * self.base_bias + beta * m.visible_bias
+        act = beta * (states @ m.weights + m.hidden_bias)
+        return states @ bias + _softplus(act).sum(1)
+
     def validate_states(self, states, name: str) -> np.ndarray:
         """Binary visible states ``(n, n_visible)``, the chains' starting points."""
         rows, _ = as_binary_rows(states, name, self.model.n_visible, "n_visible")

@@ -75,3 +75,50 @@ def test_one_sided_limits_and_fields():
 def test_bad_input(a, b, match):
     with pytest.raises(ValueError, match=match):
         pt.bar(a, b)
+
+
+def _pymbar_bar(la, lb):
+    other_estimators = pytest.importorskip("pymbar.other_estimators")
+    # pymbar's works in kT: w_F = u_b - u_a at draws from a = -(log q_b - log q_a)
+    out = other_estimators.bar(-np.asarray(la), np.asarray(lb))
+    return -out["Delta_f"], out["dDelta_f"]
+
+
+def test_equals_pymbar():
+    rng = np.random.default_rng(3)
+    for mu, n_a, n_b, c in ((1.0, 5000, 5000, 1.1), (2.5, 300, 4000, -20.0), (0.3, 1000, 100, 5.0)):
+        la, lb = _gaussian_case(rng, mu, n_a, n_b, c)
+        est = pt.bar(la, lb)
+        delta, d_delta = _pymbar_bar(la, lb)
+        assert abs(est.log_z - delta) < 1e-10
+        assert est.stderr == pytest.approx(d_delta, rel=1e-6)
+
+
+def test_bridge_between_two_rbms_with_exact_log_z():
+    a = pt.BernoulliRBM.random(20, 10, weight_scale=0.5, rng=0)
+    b = pt.BernoulliRBM(a.weights * 1.3, a.visible_bias + 0.2, a.hidden_bias)
+    exact = pt.exact_log_z(b).log_z - pt.exact_log_z(a).log_z
+    for seed in range(3):
+        est = pt.bridge(a, b, rng=seed)
+        assert est.method == "bridge"
+        assert abs(est.log_z - exact) < 4 * est.stderr
+    given = pt.bridge(a, b, pt.exact_sample(a, 500, rng=5), pt.exact_sample(b, 700, rng=6))
+    assert given.n_samples == 1200 and abs(given.log_z - exact) < 4 * given.stderr
+
+
+def test_bridge_between_two_ising_couplings():
+    a = pt.IsingModel.square_lattice(4, coupling=0.3)
+    b = pt.IsingModel.square_lattice(4, coupling=0.35)
+    est = pt.bridge(a, b, n_samples=3000, rng=0)
+    exact = pt.ising_log_z(4, 4, 0.35) - pt.ising_log_z(4, 4, 0.3)
+    assert abs(est.log_z - exact) < 4 * est.stderr
+
+
+def test_bridge_bad_input():
+    a = pt.BernoulliRBM.random(5, 3, rng=0)
+    with pytest.raises(TypeError, match="one family"):
+        pt.bridge(a, pt.IsingModel.ring(5, 0.3))
+    with pytest.raises(ValueError, match="samples_b"):
+        pt.bridge(a, a, np.zeros((3, 5)), np.full((3, 5), 0.5))
+    with pytest.raises(ValueError, match="samples_a"):
+        pt.bridge(a, a, np.zeros((3, 4)), np.zeros((3, 5)))

@@ -1,0 +1,402 @@
+"""Marginal likelihoods from posterior draws by bridge sampling, as R's bridgesampling does.
+
+Meng & Wong (1996) with the proposal and error measures of Gronau et al. (2017): half of
+each chain fits the proposal, the other half enters the iterative scheme; bounded parameters
+are mapped to the real line (log or logit, with the Jacobian); the proposal is a fitted
+multivariate normal (``method="normal"``) or the standard normal after the warp-3
+transformation of Meng & Schilling (2002) (``method="warp3"``).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+from scipy.special import expit, log_expit
+
+from partition._rng import RNGLike, as_generator
+from partition._stats import effective_sample_size
+from partition._validation import check_int, check_positive_float
+from partition.results import ConfidenceInterval, LogZEstimate, _normal_quantile
+
+METHODS = ("normal", "warp3")
+
+
+class ConvergenceWarning(UserWarning):
+    """The iterative scheme stopped at ``maxiter`` before meeting ``tol``."""
+
+
+class Variable(NamedTuple):
+    """Where one named parameter sits in the flattened draws."""
+
+    name: str
+    shape: tuple[int, ...]
+    start: int
+    stop: int
+
+
+def flatten_draws(samples) -> tuple[np.ndarray, list[Variable]]:
+    """Draws as ``(n_chains, n_draws, n_dim)`` and the variable layout.
+
+    Accepts an array ``(n_draws, n_dim)`` (one chain) or ``(n_chains, n_draws, n_dim)``; a
+    dict of arrays ``(n_chains, n_draws, *shape)``; or an arviz ``InferenceData`` (its
+    ``posterior`` group), flattened in the order of the variables.
+    """
+    if hasattr(samples, "posterior"):
+        posterior = samples.posterior
+        samples = {name: np.asarray(posterior[name].values) for name in posterior.data_vars}
+    if isinstance(samples, dict):
+        if not samples:
+            raise ValueError("samples is an empty dict")
+        blocks, layout, start = [], [], 0
+        lead = None
+        for name, values in samples.items():
+            arr = np.asarray(values, dtype=np.float64)
+            if arr.ndim < 2:
+                raise ValueError(
+                    f"samples[{name!r}] must be (n_chains, n_draws, ...), got shape {arr.shape}"
+                )
+            if lead is None:
+                lead = arr.shape[:2]
+            elif arr.shape[:2] != lead:
+                raise ValueError(f"samples[{name!r}] has chains/draws {arr.shape[:2]}, not {lead}")
+            size = int(np.prod(arr.shape[2:], dtype=np.int64))
+            blocks.append(arr.reshape(lead[0], lead[1], size))
+            layout.append(Variable(str(name), tuple(arr.shape[2:]), start, start + size))
+            start += size
+        draws = np.concatenate(blocks, axis=2)
+    else:
+        draws = np.asarray(samples, dtype=np.float64)
+        if draws.ndim == 2:
+            draws = draws[None]
+        if draws.ndim != 3:
+            raise ValueError(
+                "samples must be (n_draws, n_dim), (n_chains, n_draws, n_dim), a dict of "
+                f"arrays or an InferenceData, got shape {draws.shape}"
+            )
+        layout = [Variable("x", (draws.shape[2],), 0, draws.shape[2])]
+    if not np.all(np.isfinite(draws)):
+        raise ValueError("samples must be finite (found NaN or inf in the draws)")
+    return np.ascontiguousarray(draws), layout
+
+
+class _Transform:
+    """Bounded parameters to the real line: log for one bound, logit for two."""
+
+    def __init__(self, n_dim: int, bounds) -> None:
+        if bounds is None:
+            lower, upper = np.full(n_dim, -np.inf), np.full(n_dim, np.inf)
+        else:
+            try:
+                lower, upper = (np.asarray(b, dtype=np.float64) for b in bounds)
+            except (TypeError, ValueError) as exc:
+                raise ValueError("bounds must be a pair (lower, upper) of arrays") from exc
+            lower = np.broadcast_to(lower, (n_dim,)).copy()
+            upper = np.broadcast_to(upper, (n_dim,)).copy()
+            if np.any(np.isnan(lower)) or np.any(np.isnan(upper)):
+                raise ValueError("bounds must not contain NaN")
+            if np.any(lower >= upper):
+                k = int(np.argmax(lower >= upper))
+                raise ValueError(f"bounds: lower[{k}] = {lower[k]} is not below upper[{k}]")
+        self.lower, self.upper = lower, upper
+        self.low_only = np.isfinite(lower) & ~np.isfinite(upper)
+        self.up_only = ~np.isfinite(lower) & np.isfinite(upper)
+        self.both = np.isfinite(lower) & np.isfinite(upper)
+
+    def check(self, x: np.ndarray) -> None:
+        below = x <= self.lower
+        above = x >= self.upper
+        if np.any(below | above):
+            k = int(np.argmax(np.any(below | above, axis=0)))
+            raise ValueError(
+                f"draws violate the bounds: parameter {k} has values outside "
+                f"({self.lower[k]}, {self.upper[k]})"
+            )
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        z = x.copy()
+        z[:, self.low_only] = np.log(x[:, self.low_only] - self.lower[self.low_only])
+        z[:, self.up_only] = np.log(self.upper[self.up_only] - x[:, self.up_only])
+        if np.any(self.both):
+            lo, hi = self.lower[self.both], self.upper[self.both]
+            p = (x[:, self.both] - lo) / (hi - lo)
+            z[:, self.both] = np.log(p) - np.log1p(-p)
+        return z
+
+    def inverse(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``x(z)`` and ``log |dx/dz|`` summed over dimensions."""
+        x = z.copy()
+        log_jac = np.zeros(z.shape[0])
+        if np.any(self.low_only):
+            zl = z[:, self.low_only]
+            x[:, self.low_only] = self.lower[self.low_only] + np.exp(zl)
+            log_jac += zl.sum(1)
+        if np.any(self.up_only):
+            zu = z[:, self.up_only]
+            x[:, self.up_only] = self.upper[self.up_only] - np.exp(zu)
+            log_jac += zu.sum(1)
+        if np.any(self.both):
+            zb = z[:, self.both]
+            lo, hi = self.lower[self.both], self.upper[self.both]
+            x[:, self.both] = lo + (hi - lo) * expit(zb)
+            log_jac += (np.log(hi - lo) + log_expit(zb) + log_expit(-zb)).sum(1)
+        return x, log_jac
+
+
+def _evaluate(log_density: Callable, x: np.ndarray, what: str, allow_neg_inf: bool) -> np.ndarray:
+    out = np.asarray(log_density(x), dtype=np.float64)
+    if out.shape != (x.shape[0],):
+        raise ValueError(
+            f"log_density must return shape ({x.shape[0]},) for {x.shape[0]} draws, got {out.shape}"
+        )
+    if np.any(np.isnan(out)) or np.any(out == np.inf):
+        raise ValueError(f"log_density returned NaN or +inf at {what}")
+    if not allow_neg_inf and np.any(out == -np.inf):
+        raise ValueError(f"log_density returned -inf at {what}: posterior draws must have density")
+    return out
+
+
+def iterative_scheme(
+    q11,
+    q12,
+    q21,
+    q22,
+    *,
+    neff: float | None = None,
+    r0: float = 1.0,
+    tol: float = 1e-10,
+    maxiter: int = 1000,
+) -> tuple[float, int, bool]:
+    """Meng & Wong's iterative scheme for the log marginal likelihood.
+
+    ``q11``/``q12``: log posterior (unnormalised) and log proposal at the posterior draws;
+    ``q21``/``q22``: the same at the proposal draws. With ``l1 = q11 - q12``,
+    ``l2 = q21 - q22``, ``l* = median(l1)`` and ``s1 = neff / (neff + n2)``, iterate
+    ``r <- mean(e^{l2-l*} / (s1 e^{l2-l*} + s2 r)) / mean(1 / (s1 e^{l1-l*} + s2 r))`` until
+    ``|r_new - r_old| / r_new <= tol``. Returns ``(log ml, iterations, converged)``.
+
+    Examples
+    --------
+    >>> from partition.estimators.bridge_sampling import iterative_scheme
+    >>> logml, _, ok = iterative_scheme([.1, .2, .3, .4], [.02, .09, .1, .15],
+    ...                                 [.05, .18, .22, .28], [.01, .07, .11, .12])
+    >>> round(logml, 12), ok
+    (0.132489796182, True)
+    """
+    l1 = np.asarray(q11, dtype=np.float64) - np.asarray(q12, dtype=np.float64)
+    l2 = np.asarray(q21, dtype=np.float64) - np.asarray(q22, dtype=np.float64)
+    n1, n2 = l1.size, l2.size
+    neff = float(n1 if neff is None else neff)
+    s1, s2 = neff / (neff + n2), n2 / (neff + n2)
+    lstar = float(np.median(l1))
+    e1 = np.exp(l1 - lstar)
+    with np.errstate(over="ignore"):
+        e2 = np.exp(l2 - lstar)
+    r = float(r0)
+    for iteration in range(1, maxiter + 1):
+        previous = r
+        with np.errstate(invalid="ignore"):
+            numer = np.where(np.isinf(e2), 1.0 / s1, e2 / (s1 * e2 + s2 * r))
+        r = float(np.mean(numer) / np.mean(1.0 / (s1 * e1 + s2 * r)))
+        if abs(r - previous) / r <= tol:
+            return math.log(r) + lstar, iteration, True
+    return math.log(r) + lstar, maxiter, False
+
+
+def _relative_mse(q11, q12, q21, q22, log_ml, n_chains):
+    """Fruhwirth-Schnatter's (2004) relative mean-squared error of the estimate of ml.
+
+    ``re2 = var(f1)/mean(f1)^2 / n2 + var(f2)/mean(f2)^2 / ESS(f2)``, ``f1 = p/(s1 p + s2 g)``
+    at proposal draws and ``f2 = g/(s1 p + s2 g)`` at posterior draws (``p`` the normalised
+    posterior, ``g`` the proposal); the posterior draws' autocorrelation enters through the
+    effective sample size of ``f2`` (the posterior draws are ``n_chains`` chains in order).
+    """
+    n1, n2 = q11.size, q21.size
+    s1, s2 = n1 / (n1 + n2), n2 / (n1 + n2)
+    with np.errstate(over="ignore"):
+        f1 = 1.0 / (s1 + s2 * np.exp(q22 - q21 + log_ml))
+        f2 = 1.0 / (s1 * np.exp(q11 - log_ml - q12) + s2)
+    ess_f2 = min(effective_sample_size(f2.reshape(n_chains, -1)), float(n1))
+    term1 = np.var(f1, ddof=1) / np.mean(f1) ** 2 / n2
+    term2 = np.var(f2, ddof=1) / np.mean(f2) ** 2 / ess_f2
+    return float(term1 + term2)
+
+
+def bridge_sampling(
+    log_density: Callable[[np.ndarray], np.ndarray],
+    samples,
+    *,
+    method: str = "normal",
+    bounds=None,
+    repetitions: int = 1,
+    maxiter: int = 1000,
+    tol: float = 1e-10,
+    confidence_level: float = 0.95,
+    rng: RNGLike = None,
+) -> LogZEstimate:
+    """The log marginal likelihood from posterior draws and the unnormalised log posterior.
+
+    Parameters
+    ----------
+    log_density : callable
+        ``log_density(x)`` with ``x`` of shape ``(n, n_dim)`` returns the log of prior times
+        likelihood, shape ``(n,)``, in the original (bounded) parameterisation.
+    samples : array_like, dict or InferenceData
+        Posterior draws: ``(n_draws, n_dim)``, ``(n_chains, n_draws, n_dim)``, a dict of
+        ``(n_chains, n_draws, *shape)`` arrays, or an arviz ``InferenceData``; flattened
+        variable by variable (``info["layout"]`` records where each variable went).
+    method : {"normal", "warp3"}
+        The proposal: a multivariate normal fitted to the first half of each chain (after
+        the bound transformations), or the standard normal after the warp-3 transformation.
+    bounds : (lower, upper), optional
+        Arrays of length ``n_dim`` with ``-inf``/``inf`` where a parameter is unbounded.
+    repetitions : int
+        Independent proposal draws and iterative solutions; the median is reported and all
+        values are in ``info["log_z_repetitions"]``.
+    maxiter, tol : int, float
+        Iterations of the scheme and its relative tolerance on ``r``; a
+        :class:`ConvergenceWarning` is issued when ``maxiter`` is reached.
+    rng : int, SeedSequence, Generator or None
+        For the proposal draws.
+
+    Returns
+    -------
+    LogZEstimate
+        ``method="bridge_sampling (normal|warp3)"``; ``stderr`` is the coefficient of
+        variation of the estimated marginal likelihood (the square root of the relative
+        mean-squared error, Fruhwirth-Schnatter 2004), which is the delta-method standard
+        error of its log; ``info`` holds ``re2``, ``cv``, ``percentage_error``, the
+        iterations, the effective sample size used and the layout.
+
+    Examples
+    --------
+    >>> import numpy as np, partition as pt
+    >>> rng = np.random.default_rng(0)
+    >>> draws = rng.normal(size=(4000, 2))
+    >>> log_density = lambda x: -0.5 * np.sum(x**2, axis=1)   # Z = 2 pi
+    >>> est = pt.bridge_sampling(log_density, draws, rng=1)
+    >>> bool(abs(est.log_z - np.log(2 * np.pi)) < 4 * est.stderr)
+    True
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be 'normal' or 'warp3', got {method!r}")
+    if not callable(log_density):
+        raise TypeError("log_density must be callable: x (n, n_dim) -> log density (n,)")
+    repetitions = check_int(repetitions, "repetitions", minimum=1)
+    maxiter = check_int(maxiter, "maxiter", minimum=1)
+    tol = check_positive_float(tol, "tol")
+    gen = as_generator(rng)
+    draws, layout = flatten_draws(samples)
+    n_chains, n_draws, n_dim = draws.shape
+    half = n_draws // 2
+    if n_chains * half < n_dim + 2 or half < 2:
+        raise ValueError(
+            f"too few draws: {n_chains} chain(s) of {n_draws} draws leave {n_chains * half} "
+            f"per half, fewer than n_dim + 2 = {n_dim + 2} needed to fit the proposal"
+        )
+    transform = _Transform(n_dim, bounds)
+    transform.check(draws.reshape(-1, n_dim))
+    fit_x = draws[:, :half].reshape(-1, n_dim)
+    iter_chains = draws[:, half : 2 * half]
+    iter_x = iter_chains.reshape(-1, n_dim)
+    fit_z = transform.forward(fit_x)
+    iter_z = transform.forward(iter_x)
+    mean = fit_z.mean(0)
+    cov = np.atleast_2d(np.cov(fit_z, rowvar=False))
+    try:
+        chol = np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        raise ValueError("the draws' covariance is singular: a parameter does not vary") from None
+    log_det = float(np.sum(np.log(np.diag(chol))))
+
+    def log_post_z(z, what, allow_neg_inf):
+        x, log_jac = transform.inverse(z)
+        return _evaluate(log_density, x, what, allow_neg_inf) + log_jac
+
+    def log_normal(z):  # log N(z; mean, cov)
+        white = np.linalg.solve(chol, (z - mean).T).T
+        return -0.5 * np.sum(white**2, 1) - log_det - 0.5 * n_dim * math.log(2 * math.pi)
+
+    def log_std_normal(u):
+        return -0.5 * np.sum(u**2, 1) - 0.5 * n_dim * math.log(2 * math.pi)
+
+    n_iter = iter_z.shape[0]
+    ess_draws = [effective_sample_size(iter_chains[:, :, d]) for d in range(n_dim)]
+    neff = float(min(np.median(ess_draws), n_iter))
+    if method == "normal":
+        q11 = log_post_z(iter_z, "the posterior draws", False)
+        q12 = log_normal(iter_z)
+    else:
+        white = np.linalg.solve(chol, (iter_z - mean).T).T
+        q11 = (
+            np.logaddexp(
+                log_post_z(iter_z, "the posterior draws", False),
+                log_post_z(2 * mean - iter_z, "the mirrored posterior draws", True),
+            )
+            + log_det
+            - math.log(2.0)
+        )
+        q12 = log_std_normal(white)
+    results = []
+    for _ in range(repetitions):
+        u = gen.standard_normal((n_iter, n_dim))
+        if method == "normal":
+            proposal = mean + u @ chol.T
+            q21 = log_post_z(proposal, "the proposal draws", True)
+            q22 = log_normal(proposal)
+        else:
+            q21 = (
+                np.logaddexp(
+                    log_post_z(mean - u @ chol.T, "the proposal draws", True),
+                    log_post_z(mean + u @ chol.T, "the proposal draws", True),
+                )
+                + log_det
+                - math.log(2.0)
+            )
+            q22 = log_std_normal(u)
+        log_ml, iterations, converged = iterative_scheme(
+            q11, q12, q21, q22, neff=neff, tol=tol, maxiter=maxiter
+        )
+        if not converged:
+            warnings.warn(
+                f"bridge_sampling: the iterative scheme did not converge in {maxiter} "
+                "iterations; the estimate is unreliable (raise maxiter, check the draws)",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        re2 = _relative_mse(q11, q12, q21, q22, log_ml, n_chains)
+        results.append((log_ml, re2, iterations, converged))
+    log_mls = np.array([r[0] for r in results])
+    order = np.argsort(log_mls)
+    chosen = results[int(order[len(order) // 2])]
+    log_ml, re2 = chosen[0], chosen[1]
+    cv = math.sqrt(re2)
+    if not math.isfinite(log_ml) or not math.isfinite(cv):
+        raise FloatingPointError("bridge_sampling produced a non-finite estimate")
+    halfwidth = _normal_quantile(confidence_level) * cv
+    info: dict[str, Any] = {
+        "re2": re2,
+        "cv": cv,
+        "percentage_error": 100.0 * cv,
+        "iterations": chosen[2],
+        "converged": all(r[3] for r in results),
+        "neff": neff,
+        "n_posterior_draws_fit": int(fit_x.shape[0]),
+        "n_posterior_draws_iter": int(n_iter),
+        "n_proposal_draws": int(n_iter),
+        "log_z_repetitions": log_mls,
+        "layout": layout,
+    }
+    return LogZEstimate(
+        log_z=log_ml,
+        stderr=cv,
+        confidence_interval=ConfidenceInterval(log_ml - halfwidth, log_ml + halfwidth),
+        confidence_level=float(confidence_level),
+        method=f"bridge_sampling ({method})",
+        n_samples=int(2 * n_iter),
+        ess=neff,
+        info=info,
+    )

@@ -1,0 +1,220 @@
+"""Bridge sampling of marginal likelihoods from posterior draws (R's bridgesampling)."""
+
+import math
+import types
+import warnings
+
+import numpy as np
+import pytest
+
+import partition as pt
+from partition.estimators.bridge_sampling import flatten_draws, iterative_scheme
+
+
+def test_iterative_scheme_regression_value():
+    # the fixed inputs of R bridgesampling's regression test
+    logml, _, converged = iterative_scheme(
+        [0.10, 0.20, 0.30, 0.40], [0.02, 0.09, 0.10, 0.15],
+        [0.05, 0.18, 0.22, 0.28], [0.01, 0.07, 0.11, 0.12],
+    )  # fmt: skip
+    assert converged
+    assert abs(logml - 0.13248979618200290) < 1e-12
+
+
+def _gaussian(d, correlated, rng):
+    if correlated:
+        a = rng.normal(size=(d, d))
+        cov = a @ a.T / d + 0.5 * np.eye(d)
+    else:
+        cov = np.diag(rng.uniform(0.5, 2.0, d))
+    precision = np.linalg.inv(cov)
+    log_z = 0.5 * d * math.log(2 * math.pi) + 0.5 * np.linalg.slogdet(cov)[1]
+    mean = rng.normal(size=d)
+
+    def log_density(x):
+        y = x - mean
+        return -0.5 * np.einsum("ni,ij,nj->n", y, precision, y)
+
+    return log_density, mean, np.linalg.cholesky(cov), log_z
+
+
+def _beta_binomial():
+    log_z = -math.log(11.0)  # k = 2 of n = 10, uniform prior: 1 / (n + 1)
+
+    def log_density(p):
+        return math.log(45.0) + 2 * np.log(p[:, 0]) + 8 * np.log1p(-p[:, 0])
+
+    return log_density, log_z
+
+
+@pytest.mark.parametrize("method", ["normal", "warp3"])
+@pytest.mark.parametrize(("d", "correlated"), [(1, False), (2, True), (5, False), (20, True)])
+def test_gaussians(method, d, correlated):
+    rng = np.random.default_rng(d)
+    log_density, mean, chol, log_z = _gaussian(d, correlated, rng)
+    draws = mean + rng.normal(size=(4000, d)) @ chol.T
+    est = pt.bridge_sampling(log_density, draws, method=method, rng=1)
+    assert abs(est.log_z - log_z) < 3 * est.stderr
+    assert est.stderr > 0 and est.info["converged"]
+    assert est.info["percentage_error"] == pytest.approx(100 * est.stderr)
+
+
+@pytest.mark.parametrize("method", ["normal", "warp3"])
+def test_beta_binomial_with_bounds(method):
+    log_density, log_z = _beta_binomial()
+    draws = np.random.default_rng(0).beta(3, 9, size=(4000, 1))
+    est = pt.bridge_sampling(log_density, draws, method=method, bounds=([0.0], [1.0]), rng=2)
+    assert abs(est.log_z - log_z) < 3 * est.stderr
+
+
+def test_one_sided_bounds():
+    # a Gamma(3, 1) density on (0, inf), unnormalised: Z = Gamma(3) = 2
+    draws = np.random.default_rng(1).gamma(3.0, size=(4000, 1))
+    est = pt.bridge_sampling(
+        lambda x: 2 * np.log(x[:, 0]) - x[:, 0], draws, bounds=([0.0], [np.inf]), rng=0
+    )
+    assert abs(est.log_z - math.log(2.0)) < 3 * est.stderr
+    flipped = pt.bridge_sampling(
+        lambda x: 2 * np.log(-x[:, 0]) + x[:, 0], -draws, bounds=([-np.inf], [0.0]), rng=0
+    )
+    assert abs(flipped.log_z - math.log(2.0)) < 3 * flipped.stderr
+
+
+def _replicate(method, n_reps, make_draws, log_density, bounds=None):
+    estimates, errors = [], []
+    for rep in range(n_reps):
+        est = pt.bridge_sampling(
+            log_density, make_draws(rep), method=method, bounds=bounds, rng=rep
+        )
+        estimates.append(est.log_z)
+        errors.append(est.stderr)
+    return np.array(estimates), np.array(errors)
+
+
+@pytest.mark.parametrize("method", ["normal", "warp3"])
+def test_reported_error_matches_spread_quick(method):
+    log_density, log_z = _beta_binomial()
+    est, err = _replicate(
+        method, 60, lambda r: np.random.default_rng(100 + r).beta(3, 9, size=(1000, 1)),
+        log_density, ([0.0], [1.0]),
+    )  # fmt: skip
+    assert est.std(ddof=1) == pytest.approx(err.mean(), rel=0.3)
+    assert abs(est.mean() - log_z) < 4 * est.std(ddof=1) / np.sqrt(est.size)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["normal", "warp3"])
+@pytest.mark.parametrize("case", ["beta_binomial", "gaussian_20d", "gaussian_ar1_chains"])
+def test_reported_error_matches_spread_200_replications(method, case):
+    rng0 = np.random.default_rng(7)
+    bounds = None
+    if case == "beta_binomial":
+        log_density, log_z = _beta_binomial()
+        bounds = ([0.0], [1.0])
+
+        def make(r):
+            return np.random.default_rng(1000 + r).beta(3, 9, size=(2000, 1))
+
+    else:
+        d = 20 if case == "gaussian_20d" else 3
+        log_density, mean, chol, log_z = _gaussian(d, True, rng0)
+
+        def make(r):
+            g = np.random.default_rng(2000 + r)
+            if case == "gaussian_20d":
+                return mean + g.normal(size=(4000, d)) @ chol.T
+            # 4 chains of an AR(1) process with the right stationary law: autocorrelated draws
+            phi, n = 0.8, 1500
+            z = np.empty((4, n, d))
+            z[:, 0] = g.normal(size=(4, d))
+            for t in range(1, n):
+                z[:, t] = phi * z[:, t - 1] + math.sqrt(1 - phi**2) * g.normal(size=(4, d))
+            return mean + z @ chol.T
+
+    est, err = _replicate(method, 200, make, log_density, bounds)
+    assert abs(est.mean() - log_z) < 3 * est.std(ddof=1) / np.sqrt(est.size) + 0.2 * err.mean()
+    ratio = est.std(ddof=1) / err.mean()
+    if case == "gaussian_ar1_chains":
+        # autocorrelated draws: the ESS-corrected error may be conservative, never optimistic
+        assert 0.6 <= ratio <= 1.15, ratio
+    else:
+        assert ratio == pytest.approx(1.0, abs=0.15)
+
+
+def test_input_formats_and_layout():
+    rng = np.random.default_rng(0)
+    log_density, mean, chol, log_z = _gaussian(3, True, rng)
+    flat = mean + rng.normal(size=(4, 1000, 3)) @ chol.T  # (chains, draws, dim)
+    as_dict = {"a": flat[:, :, :1], "b": flat[:, :, 1:]}  # a: scalar-shaped (1,), b: (2,)
+
+    class Posterior(dict):  # the part of an xarray Dataset that bridge_sampling reads
+        data_vars = ("a", "b")
+
+    posterior = Posterior({k: types.SimpleNamespace(values=v) for k, v in as_dict.items()})
+    idata = types.SimpleNamespace(posterior=posterior)
+    results = [
+        pt.bridge_sampling(log_density, flat, rng=3),
+        pt.bridge_sampling(log_density, as_dict, rng=3),
+        pt.bridge_sampling(log_density, idata, rng=3),
+    ]
+    assert results[0].log_z == results[1].log_z == results[2].log_z
+    layout = results[1].info["layout"]
+    assert [(v.name, v.shape, v.start, v.stop) for v in layout] == [
+        ("a", (1,), 0, 1),
+        ("b", (2,), 1, 3),
+    ]
+    assert abs(results[0].log_z - log_z) < 3 * results[0].stderr
+    draws, _ = flatten_draws(flat[0])
+    assert draws.shape == (1, 1000, 3)
+
+
+def test_real_inference_data_if_arviz_is_installed():
+    az = pytest.importorskip("arviz")
+    rng = np.random.default_rng(1)
+    log_density, mean, chol, log_z = _gaussian(2, True, rng)
+    x = mean + rng.normal(size=(2, 2000, 2)) @ chol.T
+    idata = az.from_dict(posterior={"theta": x})
+    est = pt.bridge_sampling(log_density, idata, rng=0)
+    assert abs(est.log_z - log_z) < 3 * est.stderr
+
+
+def test_repetitions_and_convergence_warning():
+    rng = np.random.default_rng(2)
+    log_density, mean, chol, _ = _gaussian(2, False, rng)
+    draws = mean + rng.normal(size=(2000, 2)) @ chol.T
+    est = pt.bridge_sampling(log_density, draws, repetitions=5, rng=0)
+    reps = est.info["log_z_repetitions"]
+    assert reps.size == 5 and est.log_z == np.median(reps)
+    with pytest.warns(pt.ConvergenceWarning, match="did not converge"):
+        pt.bridge_sampling(log_density, draws, maxiter=1, rng=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pt.bridge_sampling(log_density, draws, rng=0)  # converges: no warning
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "err", "match"),
+    [
+        ({"samples": np.full((100, 2), np.nan)}, ValueError, "finite"),
+        ({"log_density": lambda x: np.full(len(x), np.nan)}, ValueError, "NaN"),
+        ({"log_density": lambda x: np.zeros((len(x), 2))}, ValueError, "must return shape"),
+        ({"log_density": lambda x: np.full(len(x), -np.inf)}, ValueError, "-inf at the posterior"),
+        ({"bounds": ([0.0, 0.0], [np.inf, np.inf])}, ValueError, "violate the bounds"),
+        ({"bounds": ([1.0, 0.0], [0.0, 1.0])}, ValueError, "not below"),
+        ({"samples": np.random.default_rng(0).normal(size=(5, 2))}, ValueError, "too few draws"),
+        ({"samples": np.ones((100, 2))}, ValueError, "singular"),
+        ({"method": "warp5"}, ValueError, "method"),
+        ({"log_density": "not callable"}, TypeError, "callable"),
+        ({"repetitions": 0}, ValueError, "repetitions"),
+        ({"samples": np.zeros((2, 2, 2, 2))}, ValueError, "samples must be"),
+        ({"samples": {"a": np.zeros(5)}}, ValueError, "n_chains, n_draws"),
+    ],
+)
+def test_bad_input(kwargs, err, match):
+    args = {
+        "log_density": lambda x: -0.5 * np.sum(x**2, 1),
+        "samples": np.random.default_rng(0).normal(size=(200, 2)),
+    }
+    args.update(kwargs)
+    with pytest.raises(err, match=match):
+        pt.bridge_sampling(args.pop("log_density"), args.pop("samples"), **args)
