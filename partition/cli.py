@@ -56,12 +56,20 @@ def _schedule_arg(text: str):
     return int(text) if text.isdigit() else text
 
 
-def _cmd_ais(args: argparse.Namespace) -> int:
+def _annealing_inputs(args: argparse.Namespace):
+    """The model, optional data and progress setting shared by ``ais`` and ``bdmc``."""
     import partition as pt
 
     model = pt.BernoulliRBM.load(args.model)
     data = load_data(args.data) if args.data else None
     progress = args.progress if args.progress is not None else sys.stderr.isatty()
+    return model, data, progress
+
+
+def _cmd_ais(args: argparse.Namespace) -> int:
+    import partition as pt
+
+    model, data, progress = _annealing_inputs(args)
     est = pt.ais(
         model,
         n_chains=args.chains,
@@ -104,9 +112,7 @@ def _cmd_ais(args: argparse.Namespace) -> int:
 def _cmd_bdmc(args: argparse.Namespace) -> int:
     import partition as pt
 
-    model = pt.BernoulliRBM.load(args.model)
-    data = load_data(args.data) if args.data else None
-    progress = args.progress if args.progress is not None else sys.stderr.isatty()
+    model, data, progress = _annealing_inputs(args)
     bounds = pt.bdmc(
         model,
         n_chains=args.chains,

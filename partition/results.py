@@ -173,6 +173,34 @@ class LogZEstimate:
         )
 
     @classmethod
+    def normal(
+        cls,
+        log_z: float,
+        stderr: float,
+        *,
+        method: str,
+        confidence_level: float = 0.95,
+        n_samples: int = 0,
+        ess: float = float("nan"),
+        log_weights=None,
+        info=None,
+    ) -> LogZEstimate:
+        """An estimate with the symmetric interval ``log_z -+ z * stderr``."""
+        level = check_probability(confidence_level, "confidence_level")
+        half = _normal_quantile(level) * stderr
+        return cls(
+            log_z=log_z,
+            stderr=stderr,
+            confidence_interval=ConfidenceInterval(log_z - half, log_z + half),
+            confidence_level=level,
+            method=method,
+            n_samples=n_samples,
+            ess=ess,
+            log_weights=log_weights,
+            info=info,
+        )
+
+    @classmethod
     def from_log_weights(
         cls,
         log_weights,
@@ -187,17 +215,12 @@ class LogZEstimate:
         The standard error is the delta-method one (:func:`log_mean_exp_stderr`), the
         interval ``log_z -+ z * stderr``, the ESS Kish's.
         """
-        level = check_probability(confidence_level, "confidence_level")
         lw = _as_log_weights(log_weights)
-        log_z = float(log_offset) + log_mean_exp(lw)
-        stderr = log_mean_exp_stderr(lw)
-        half = _normal_quantile(level) * stderr
-        return cls(
-            log_z=log_z,
-            stderr=stderr,
-            confidence_interval=ConfidenceInterval(log_z - half, log_z + half),
-            confidence_level=level,
+        return cls.normal(
+            float(log_offset) + log_mean_exp(lw),
+            log_mean_exp_stderr(lw),
             method=method,
+            confidence_level=confidence_level,
             n_samples=int(lw.size),
             ess=kish_ess(lw),
             log_weights=lw,

@@ -55,15 +55,11 @@ def _target_samples(model, path, samples, n_chains, n_burnin, gen, progress):
 
 
 def _reverse_estimate(log_w, log_z_base, level, info) -> LogZEstimate:
-    log_z = log_z_base - log_mean_exp(log_w)
-    stderr = log_mean_exp_stderr(log_w)
-    half = _normal_quantile(level) * stderr
-    return LogZEstimate(
-        log_z=log_z,
-        stderr=stderr,
-        confidence_interval=ConfidenceInterval(log_z - half, log_z + half),
-        confidence_level=level,
+    return LogZEstimate.normal(
+        log_z_base - log_mean_exp(log_w),
+        log_mean_exp_stderr(log_w),
         method="reverse_ais",
+        confidence_level=level,
         n_samples=int(log_w.size),
         ess=kish_ess(log_w),
         log_weights=log_w,
@@ -201,16 +197,13 @@ def bdmc(
     lower = ais(model, **common, rng=gen)
     upper = reverse_ais(model, samples=samples, n_burnin=n_burnin, **common, rng=gen)
     log_z_base = lower.info["log_z_base"]
-    both = bar(lower.log_weights, -upper.log_weights, confidence_level=lower.confidence_level)
-    low, high = both.confidence_interval
-    combined = LogZEstimate(
-        log_z=log_z_base + both.log_z,
-        stderr=both.stderr,
-        confidence_interval=ConfidenceInterval(log_z_base + low, log_z_base + high),
-        confidence_level=both.confidence_level,
+    both = bar(lower.log_weights, -upper.log_weights)
+    combined = LogZEstimate.normal(
+        log_z_base + both.log_z,
+        both.stderr,
         method="bar",
+        confidence_level=lower.confidence_level,
         n_samples=both.n_samples,
-        ess=float("nan"),
         info={**both.info, "log_z_base": log_z_base, "exact_samples": upper.info["exact_samples"]},
     )
     return LogZBounds(lower=lower, upper=upper, combined=combined)

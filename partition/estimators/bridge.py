@@ -13,7 +13,7 @@ import numpy as np
 from partition._rng import as_generator
 from partition._validation import check_int, check_positive_float, check_probability
 from partition.kernels.bar import log_sum_exp, sigmoid_sums
-from partition.results import ConfidenceInterval, LogZEstimate, _normal_quantile
+from partition.results import LogZEstimate
 
 
 def _log_ratios(values, name: str) -> np.ndarray:
@@ -123,16 +123,12 @@ def bar(
     _, sa, _, qa = sigmoid_sums(la, delta + m, 1.0)
     _, sb, _, qb = sigmoid_sums(lb, delta + m, -1.0)
     variance = (n_a * qa / sa**2 - 1.0) / n_a + (n_b * qb / sb**2 - 1.0) / n_b
-    stderr = math.sqrt(max(variance, 0.0))
-    half = _normal_quantile(level) * stderr
-    return LogZEstimate(
-        log_z=delta,
-        stderr=stderr,
-        confidence_interval=ConfidenceInterval(delta - half, delta + half),
-        confidence_level=level,
+    return LogZEstimate.normal(
+        delta,
+        math.sqrt(max(variance, 0.0)),
         method="bar",
+        confidence_level=level,
         n_samples=n_a + n_b,
-        ess=float("nan"),
         info={
             "n_a": n_a,
             "n_b": n_b,
@@ -198,14 +194,12 @@ def bridge(
         lb = model_b.log_unnormalized_prob(samples_b) - model_a.log_unnormalized_prob(samples_b)
     except ValueError as exc:
         raise ValueError(f"samples_b: {exc}") from exc
-    est = bar(np.atleast_1d(la), np.atleast_1d(lb), confidence_level=confidence_level)
-    return LogZEstimate(
-        log_z=est.log_z,
-        stderr=est.stderr,
-        confidence_interval=est.confidence_interval,
-        confidence_level=est.confidence_level,
+    est = bar(np.atleast_1d(la), np.atleast_1d(lb))
+    return LogZEstimate.normal(
+        est.log_z,
+        est.stderr,
         method="bridge",
+        confidence_level=confidence_level,
         n_samples=est.n_samples,
-        ess=float("nan"),
         info=dict(est.info),
     )

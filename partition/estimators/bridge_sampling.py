@@ -20,7 +20,7 @@ from scipy.special import expit, log_expit
 from partition._rng import RNGLike, as_generator
 from partition._stats import effective_sample_size
 from partition._validation import check_int, check_positive_float
-from partition.results import ConfidenceInterval, LogZEstimate, _normal_quantile
+from partition.results import LogZEstimate
 
 METHODS = ("normal", "warp3")
 
@@ -376,7 +376,6 @@ def bridge_sampling(
     cv = math.sqrt(re2)
     if not math.isfinite(log_ml) or not math.isfinite(cv):
         raise FloatingPointError("bridge_sampling produced a non-finite estimate")
-    halfwidth = _normal_quantile(confidence_level) * cv
     info: dict[str, Any] = {
         "re2": re2,
         "cv": cv,
@@ -390,12 +389,11 @@ def bridge_sampling(
         "log_z_repetitions": log_mls,
         "layout": layout,
     }
-    return LogZEstimate(
-        log_z=log_ml,
-        stderr=cv,
-        confidence_interval=ConfidenceInterval(log_ml - halfwidth, log_ml + halfwidth),
-        confidence_level=float(confidence_level),
+    return LogZEstimate.normal(
+        log_ml,
+        cv,
         method=f"bridge_sampling ({method})",
+        confidence_level=confidence_level,
         n_samples=int(2 * n_iter),
         ess=neff,
         info=info,

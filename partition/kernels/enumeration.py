@@ -101,10 +101,10 @@ def _step_multiplicative(y, factor, ends):
     return lo, mant
 
 
-@jit(reassoc=True)
-def _block_log_sum_exp(
-    first, block_bits, rows, enum_bias, other_bias, up, down, ends, multiplicative
-):
+@jit(inline="always")
+def _block_start(first, rows, enum_bias, other_bias, multiplicative):
+    """Activations (or their exps) and the linear term at the block's first Gray state, and
+    the identity update for that state."""
     m, n = rows.shape
     gray = first ^ (first >> 1)
     x = other_bias.copy()
@@ -117,9 +117,26 @@ def _block_log_sum_exp(
     if multiplicative:
         for i in range(n):
             x[i] = math.exp(x[i])
-        identity = np.ones(n)
-    else:
-        identity = np.zeros(n)
+        return x, linear, np.ones(n)
+    return x, linear, np.zeros(n)
+
+
+@jit(inline="always")
+def _gray_step(index, is_first, identity, up, down, enum_bias, linear):
+    """The row update and new linear term for Gray index ``index`` (one unit flips)."""
+    if is_first:
+        return identity, linear
+    j = trailing_zeros(index)
+    if ((index ^ (index >> 1)) >> j) & 1:
+        return up[j], linear + enum_bias[j]
+    return down[j], linear - enum_bias[j]
+
+
+@jit(reassoc=True)
+def _block_log_sum_exp(
+    first, block_bits, rows, enum_bias, other_bias, up, down, ends, multiplicative
+):
+    x, linear, identity = _block_start(first, rows, enum_bias, other_bias, multiplicative)
 
     lo_buf = np.empty(_BATCH)
     mant_buf = np.empty(_BATCH)
@@ -127,17 +144,7 @@ def _block_log_sum_exp(
     s_run = 0.0
     k = 0
     for s in range(1 << block_bits):
-        if s == 0:
-            delta = identity
-        else:
-            index = first + s
-            j = trailing_zeros(index)
-            if ((index ^ (index >> 1)) >> j) & 1:
-                delta = up[j]
-                linear += enum_bias[j]
-            else:
-                delta = down[j]
-                linear -= enum_bias[j]
+        delta, linear = _gray_step(first + s, s == 0, identity, up, down, enum_bias, linear)
         if multiplicative:
             lo, mant = _step_multiplicative(x, delta, ends)
         else:
@@ -201,37 +208,15 @@ def rbm_state_log_values(rows, enum_bias, other_bias, up, down, ends, multiplica
     The unnormalised log marginal of each state of the enumerated layer, by the same
     Gray-code walk as :func:`rbm_log_z_blocks` (same arguments); used for exact sampling.
     """
-    m, n = rows.shape
+    m = rows.shape[0]
     n_blocks = 1 << (m - block_bits)
     out = np.empty(1 << m)
     for b in numba.prange(n_blocks):
         first = b << block_bits
-        gray = first ^ (first >> 1)
-        x = other_bias.copy()
-        linear = 0.0
-        for j in range(m):
-            if (gray >> j) & 1:
-                linear += enum_bias[j]
-                for i in range(n):
-                    x[i] += rows[j, i]
-        if multiplicative:
-            for i in range(n):
-                x[i] = math.exp(x[i])
-            identity = np.ones(n)
-        else:
-            identity = np.zeros(n)
+        x, linear, identity = _block_start(first, rows, enum_bias, other_bias, multiplicative)
         for s in range(1 << block_bits):
             index = first + s
-            if s == 0:
-                delta = identity
-            else:
-                j = trailing_zeros(index)
-                if ((index ^ (index >> 1)) >> j) & 1:
-                    delta = up[j]
-                    linear += enum_bias[j]
-                else:
-                    delta = down[j]
-                    linear -= enum_bias[j]
+            delta, linear = _gray_step(index, s == 0, identity, up, down, enum_bias, linear)
             if multiplicative:
                 lo, mant = _step_multiplicative(x, delta, ends)
             else:
