@@ -13,13 +13,21 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks import bench_ais, bench_bdmc, bench_bridge, bench_exact, bench_ising
+from benchmarks import (
+    bench_ais,
+    bench_bdmc,
+    bench_bridge,
+    bench_exact,
+    bench_ising,
+    bench_training,
+)
 from benchmarks.harness import run, write
 
 BENCHMARKS = {
     "ais": (bench_ais, "pt.ais versus NumPy AIS and the GEMM floor"),
     "bdmc": (bench_bdmc, "BDMC bounds closing in with more temperatures"),
     "bridge": (bench_bridge, "pt.bar versus pymbar's BAR"),
+    "training": (bench_training, "training methods judged by the exact test log-likelihood"),
     "exact": (bench_exact, "exact_log_z versus chunked NumPy enumeration"),
     "ising": (bench_ising, "Ising sweeps versus a NumPy checkerboard heat bath"),
 }

@@ -5,12 +5,14 @@ from partition.estimators.ais import ais
 from partition.estimators.bdmc import bdmc, raise_log_likelihood, reverse_ais
 from partition.estimators.bridge import bar, bridge
 from partition.estimators.bridge_sampling import ConvergenceWarning, bridge_sampling
+from partition.estimators.evaluate import Evaluation, evaluate
 from partition.estimators.exact import exact_log_z, exact_sample
 from partition.estimators.likelihood import log_likelihood
 from partition.models.ising import IsingModel
 from partition.models.ising_exact import ising_log_z
 from partition.models.rbm import BernoulliRBM
 from partition.results import ConfidenceInterval, LogLikelihoodEstimate, LogZBounds, LogZEstimate
+from partition.train import FitResult, TrainingDivergedError, fit_rbm
 
 __version__ = "0.1.0"
 
@@ -18,18 +20,23 @@ __all__ = [
     "BernoulliRBM",
     "ConfidenceInterval",
     "ConvergenceWarning",
+    "Evaluation",
+    "FitResult",
     "IsingModel",
     "LogLikelihoodEstimate",
     "LogZBounds",
     "LogZEstimate",
+    "TrainingDivergedError",
     "ais",
     "bar",
     "bdmc",
     "bridge",
     "bridge_sampling",
     "datasets",
+    "evaluate",
     "exact_log_z",
     "exact_sample",
+    "fit_rbm",
     "ising_log_z",
     "log_likelihood",
     "raise_log_likelihood",

@@ -151,3 +151,21 @@ def test_bridge_command(tmp_path, capsys):
     np.save(tmp_path / "bad.npy", np.full((3, 12), 0.5))
     assert main([*args, "--samples-a", str(tmp_path / "bad.npy")]) == 2
     assert "samples_a" in capsys.readouterr().err
+
+
+def test_train_command(tmp_path, capsys):
+    out = tmp_path / "trained.npz"
+    args = ["train", "digits", "--method", "cd", "--epochs", "3", "--hidden", "8"]
+    assert main([*args, "--monitor-every", "1", "--seed", "0", "--out", str(out), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    model = pt.BernoulliRBM.load(out)
+    train, test = pt.datasets.digits()
+    direct = pt.fit_rbm(train, 8, method="cd", n_epochs=3, test_data=test, monitor_every=1, rng=0)
+    assert model == direct.model
+    assert summary["final"]["test_log_likelihood"] == pytest.approx(
+        direct.history["test_log_likelihood"][-1]
+    )
+    assert main(["train", "digits", "--epochs", "1", "--hidden", "4", "--out", str(out)]) == 0
+    assert "saved to" in capsys.readouterr().out
+    assert main(["train", "digits", "--lr", "-1", "--out", str(out)]) == 2
+    assert "learning_rate" in capsys.readouterr().err

@@ -1,0 +1,363 @@
+"""``fit_rbm``: train a Bernoulli RBM by one of the methods that confront the partition function.
+
+- ``"cd"``: contrastive divergence CD-k (Hinton 2002), the negative phase ``k`` Gibbs steps
+  from the data;
+- ``"pcd"``: persistent CD / stochastic maximum likelihood (Tieleman 2008): the negative
+  phase continues persistent chains, optionally with parallel tempering between
+  ``n_temperatures`` replicas (Desjardins et al. 2010);
+- ``"pl"``: exact pseudo-likelihood over all visible units;
+- ``"rm"``: ratio matching (Hyvarinen 2007);
+- ``"nce"``: noise-contrastive estimation (Gutmann & Hyvarinen 2010) with log Z learned as a
+  parameter, against a factorised Bernoulli noise fitted to the data.
+
+All use mini-batches and SGD with momentum and L2 weight decay on the weights. Monitoring is
+per epoch (``monitor_every``): the exact log-likelihood when one layer is small enough, else
+an AIS estimate; the pseudo-log-likelihood; the reconstruction error; and for NCE the
+learned log Z. Reproducible from ``rng``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.special import expit
+
+from partition._rng import RNGLike, as_generator
+from partition._validation import (
+    as_binary_rows,
+    check_int,
+    check_positive_float,
+)
+from partition.models.rbm import BernoulliRBM
+from partition.train.objectives import (
+    free_energy_gradient,
+    nce_gradient,
+    pseudo_likelihood_gradient,
+    pseudo_log_likelihood,
+    ratio_matching_gradient,
+)
+
+METHODS = ("cd", "pcd", "pl", "rm", "nce")
+EXACT_MONITOR_MAX_UNITS = 20
+
+
+class TrainingDivergedError(FloatingPointError):
+    """The parameters became non-finite; ``.model`` is the last finite model, ``.history``
+    the history up to it."""
+
+    def __init__(self, message: str, model: BernoulliRBM, history: dict[str, list]):
+        super().__init__(message)
+        self.model = model
+        self.history = history
+
+
+@dataclass
+class FitResult:
+    """The fitted ``model`` and the ``history`` of monitored quantities per checkpoint.
+
+    ``history`` maps names (``epoch``, ``updates``, ``train_log_likelihood``,
+    ``test_log_likelihood``, ``log_likelihood_method``, ``pseudo_log_likelihood``,
+    ``reconstruction_error``, ``nce_log_z``, ``seconds``) to lists, one entry per checkpoint.
+    """
+
+    model: BernoulliRBM
+    history: dict[str, list] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def _sample(p: np.ndarray, gen: np.random.Generator) -> np.ndarray:
+    return (gen.random(p.shape) < p).astype(np.float64)
+
+
+def _gibbs(w, b, c, v, steps, gen, beta=1.0):
+    """``steps`` block-Gibbs sweeps at inverse temperature ``beta`` from ``v``."""
+    for _ in range(steps):
+        h = _sample(expit(beta * (v @ w + c)), gen)
+        v = _sample(expit(beta * (h @ w.T + b)), gen)
+    return v
+
+
+def _reconstruction_error(model, v):
+    h = expit(v @ model.weights + model.hidden_bias)
+    v_rec = expit(h @ model.weights.T + model.visible_bias)
+    return float(np.mean(np.sum((v - v_rec) ** 2, axis=1)))
+
+
+def _log_likelihoods(model, data, test, gen, ais_chains, ais_schedule):
+    """Exact when one layer has <= 20 units, else AIS; returns (train, test, method)."""
+    import partition as pt
+
+    if min(model.n_visible, model.n_hidden) <= EXACT_MONITOR_MAX_UNITS:
+        log_z = pt.exact_log_z(model)
+        method = "exact"
+    else:
+        log_z = pt.ais(model, n_chains=ais_chains, schedule=ais_schedule, data=data, rng=gen)
+        method = "ais"
+    train_ll = pt.log_likelihood(model, data, log_z).mean
+    test_ll = pt.log_likelihood(model, test, log_z).mean if test is not None else float("nan")
+    return train_ll, test_ll, method
+
+
+class _NoiseModel:
+    """Factorised Bernoulli noise with the data's smoothed base rates."""
+
+    def __init__(self, data: np.ndarray):
+        self.p = (data.sum(0) + 1.0) / (data.shape[0] + 2.0)
+        self.log_p, self.log_q = np.log(self.p), np.log1p(-self.p)
+
+    def sample(self, n: int, gen) -> np.ndarray:
+        return _sample(np.broadcast_to(self.p, (n, self.p.size)), gen)
+
+    def log_prob(self, x: np.ndarray) -> np.ndarray:
+        return x @ self.log_p + (1.0 - x) @ self.log_q
+
+
+def _initial_model(data, n_hidden, gen, init_scale):
+    p = (data.sum(0) + 1.0) / (data.shape[0] + 2.0)
+    return (
+        gen.normal(0.0, init_scale, (data.shape[1], n_hidden)),
+        np.log(p) - np.log1p(-p),  # visible biases at the base rates (Hinton 2010)
+        np.zeros(n_hidden),
+    )
+
+
+def fit_rbm(
+    data,
+    n_hidden: int,
+    *,
+    method: str = "pcd",
+    n_epochs: int = 50,
+    batch_size: int = 20,
+    learning_rate: float = 0.05,
+    momentum: float = 0.5,
+    weight_decay: float = 1e-4,
+    k: int = 1,
+    n_persistent: int | None = None,
+    n_temperatures: int = 1,
+    nce_noise_ratio: float = 10.0,
+    init_scale: float = 0.01,
+    test_data=None,
+    monitor_every: int = 1,
+    ais_chains: int = 100,
+    ais_schedule=1000,
+    callbacks: tuple[Callable[..., Any], ...] = (),
+    rng: RNGLike = None,
+) -> FitResult:
+    """Fit a :class:`~partition.BernoulliRBM` to binary data.
+
+    Parameters
+    ----------
+    data : array_like, shape (n, n_visible)
+        Binary training data.
+    n_hidden : int
+        Hidden units.
+    method : {"cd", "pcd", "pl", "rm", "nce"}
+        The learning principle (module docstring).
+    n_epochs, batch_size : int
+        Passes over the data and mini-batch size; the number of parameter updates is
+        ``n_epochs * ceil(n / batch_size)``.
+    learning_rate, momentum, weight_decay : float
+        SGD with momentum; L2 decay on the weights.
+    k : int
+        Gibbs steps of the negative phase (CD-k; PCD steps per update).
+    n_persistent : int, optional
+        Persistent chains for PCD (default: ``batch_size``).
+    n_temperatures : int
+        Parallel tempering replicas for PCD (1: none); inverse temperatures linear in
+        [0.2, 1], neighbouring replicas swapped after every update by the Metropolis rule.
+    nce_noise_ratio : float
+        Noise samples per data point for NCE.
+    init_scale : float
+        Standard deviation of the initial weights.
+    test_data : array_like, optional
+        Held-out data whose log-likelihood is monitored.
+    monitor_every : int
+        Epochs between checkpoints (0: only at the end).
+    ais_chains, ais_schedule
+        AIS settings for monitoring models too large to enumerate.
+    callbacks : tuple of callables
+        Called as ``callback(epoch, model, history)`` at each checkpoint; returning True
+        stops training.
+    rng : int, SeedSequence, Generator or None
+
+    Returns
+    -------
+    FitResult
+        ``.model`` and ``.history``.
+
+    Raises
+    ------
+    TrainingDivergedError
+        When the parameters become non-finite (e.g. a learning rate far too large); it
+        carries the last finite model and the history.
+
+    Examples
+    --------
+    >>> import partition as pt
+    >>> train, test = pt.datasets.digits()
+    >>> fit = pt.fit_rbm(train, 8, method="pcd", n_epochs=2, test_data=test, rng=0)
+    >>> fit.model
+    BernoulliRBM(n_visible=64, n_hidden=8)
+    >>> fit.history["log_likelihood_method"][-1]
+    'exact'
+    """
+    if np.ndim(data) != 2:
+        raise ValueError(f"data must be 2-D (n_examples, n_visible), got shape {np.shape(data)}")
+    rows, _ = as_binary_rows(data, "data", np.shape(data)[1], "data width")
+    if rows.shape[0] < 2:
+        raise ValueError(f"data must have at least 2 rows, got {rows.shape[0]}")
+    n_visible = rows.shape[1]
+    test = None
+    if test_data is not None:
+        test, _ = as_binary_rows(test_data, "test_data", n_visible, "n_visible of data")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    n_hidden = check_int(n_hidden, "n_hidden", minimum=1)
+    n_epochs = check_int(n_epochs, "n_epochs", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    learning_rate = check_positive_float(learning_rate, "learning_rate")
+    if not 0.0 <= float(momentum) < 1.0:
+        raise ValueError(f"momentum must lie in [0, 1), got {momentum}")
+    if not 0.0 <= float(weight_decay) < 1.0:
+        raise ValueError(f"weight_decay must lie in [0, 1), got {weight_decay}")
+    k = check_int(k, "k", minimum=1)
+    n_temperatures = check_int(n_temperatures, "n_temperatures", minimum=1)
+    n_persistent = (
+        batch_size if n_persistent is None else check_int(n_persistent, "n_persistent", minimum=1)
+    )
+    nce_noise_ratio = check_positive_float(nce_noise_ratio, "nce_noise_ratio")
+    monitor_every = check_int(monitor_every, "monitor_every", minimum=0)
+    gen = as_generator(rng)
+
+    w, b, c = _initial_model(rows, n_hidden, gen, check_positive_float(init_scale, "init_scale"))
+    params = [w, b, c]
+    velocity = [np.zeros_like(p) for p in params]
+    log_z_param = 0.0
+    log_z_velocity = 0.0
+    noise = _NoiseModel(rows) if method == "nce" else None
+    if method == "nce":  # start log Z at the value of the initial model's factorised part
+        log_z_param = float(np.logaddexp(0.0, b).sum() + n_hidden * math.log(2.0))
+    betas = np.linspace(0.2, 1.0, n_temperatures) if n_temperatures > 1 else np.ones(1)
+    persistent = None
+    if method == "pcd":  # chains start from the base-rate model, one set per replica
+        start_p = np.broadcast_to(expit(b), (n_persistent, n_visible))
+        persistent = [_sample(start_p, gen) for _ in betas]
+
+    history: dict[str, list] = {
+        key: []
+        for key in (
+            "epoch", "updates", "train_log_likelihood", "test_log_likelihood",
+            "log_likelihood_method", "pseudo_log_likelihood", "reconstruction_error",
+            "nce_log_z", "seconds",
+        )
+    }  # fmt: skip
+    start = time.perf_counter()
+    last_finite = BernoulliRBM(w.copy(), b.copy(), c.copy())
+    n_updates = 0
+    n = rows.shape[0]
+
+    def checkpoint(epoch: int) -> bool:
+        model = BernoulliRBM(*params)
+        train_ll, test_ll, ll_method = _log_likelihoods(
+            model, rows, test, gen, ais_chains, ais_schedule
+        )
+        history["epoch"].append(epoch)
+        history["updates"].append(n_updates)
+        history["train_log_likelihood"].append(train_ll)
+        history["test_log_likelihood"].append(test_ll)
+        history["log_likelihood_method"].append(ll_method)
+        history["pseudo_log_likelihood"].append(float(pseudo_log_likelihood(model, rows).mean()))
+        history["reconstruction_error"].append(_reconstruction_error(model, rows))
+        history["nce_log_z"].append(log_z_param if method == "nce" else float("nan"))
+        history["seconds"].append(time.perf_counter() - start)
+        return any(bool(cb(epoch, model, history)) for cb in callbacks)
+
+    for epoch in range(1, n_epochs + 1):
+        order = gen.permutation(n)
+        for first in range(0, n, batch_size):
+            batch = rows[order[first : first + batch_size]]
+            m = BernoulliRBM(*params)
+            size = batch.shape[0]
+            d_log_z = 0.0
+            if method in ("cd", "pcd"):
+                pos = free_energy_gradient(m, batch)
+                if method == "cd":
+                    neg_v = _gibbs(params[0], params[1], params[2], batch, k, gen)
+                    scale = 1.0
+                else:
+                    for r, beta in enumerate(betas):
+                        persistent[r] = _gibbs(
+                            params[0], params[1], params[2], persistent[r], k, gen, beta
+                        )
+                    if len(betas) > 1:
+                        _swap_replicas(m, persistent, betas, gen)
+                    neg_v = persistent[-1]
+                    scale = size / neg_v.shape[0]
+                neg = free_energy_gradient(m, neg_v)
+                grads = [p_ - scale * n_ for p_, n_ in zip(pos, neg, strict=True)]
+            elif method == "pl":
+                grads = list(pseudo_likelihood_gradient(m, batch))
+            elif method == "rm":
+                grads = [-g for g in ratio_matching_gradient(m, batch)]
+            else:
+                noise_x = noise.sample(max(1, round(nce_noise_ratio * size)), gen)
+                grads, d_log_z = nce_gradient(
+                    m, log_z_param, batch, noise_x, noise.log_prob(batch), noise.log_prob(noise_x)
+                )
+                grads = list(grads)
+            # overflow here is caught by the finiteness check below, with a clear error
+            with np.errstate(over="ignore", invalid="ignore"):
+                grads[0] = grads[0] - weight_decay * size * params[0]
+                for p_, v_, g_ in zip(params, velocity, grads, strict=True):
+                    v_ *= momentum
+                    v_ += (learning_rate / size) * g_
+                    p_ += v_
+                if method == "nce":
+                    log_z_velocity = momentum * log_z_velocity + (learning_rate / size) * d_log_z
+                    log_z_param += log_z_velocity
+            n_updates += 1
+            if not all(np.all(np.isfinite(p_)) for p_ in params) or not math.isfinite(log_z_param):
+                raise TrainingDivergedError(
+                    f"parameters became non-finite at epoch {epoch}, update {n_updates} "
+                    f"(learning_rate={learning_rate} is probably too large); the last finite "
+                    "model is attached as .model",
+                    last_finite,
+                    history,
+                )
+        last_finite = BernoulliRBM(*[p_.copy() for p_ in params])
+        if (monitor_every and epoch % monitor_every == 0) or epoch == n_epochs:
+            if checkpoint(epoch):
+                break
+    info = {
+        "method": method,
+        "n_updates": n_updates,
+        "seconds": time.perf_counter() - start,
+        "nce_log_z": log_z_param if method == "nce" else None,
+    }
+    return FitResult(BernoulliRBM(*params), history, info)
+
+
+def _tempered_log_prob(model, v, beta):
+    """``log p*_beta(v)`` of the RBM at inverse temperature ``beta``, hidden summed out."""
+    act = beta * (v @ model.weights + model.hidden_bias)
+    return beta * (v @ model.visible_bias) + np.logaddexp(0.0, act).sum(1)
+
+
+def _swap_replicas(model, replicas, betas, gen):
+    """Metropolis swaps of neighbouring tempered replicas (visible states)."""
+    tempered = lambda v, beta: _tempered_log_prob(model, v, beta)  # noqa: E731
+    for r in range(len(betas) - 1):
+        lo, hi = replicas[r], replicas[r + 1]
+        log_accept = (
+            tempered(hi, betas[r]) + tempered(lo, betas[r + 1])
+            - tempered(lo, betas[r]) - tempered(hi, betas[r + 1])
+        )  # fmt: skip
+        swap = np.log(gen.random(lo.shape[0])) < log_accept
+        lo_new, hi_new = lo.copy(), hi.copy()
+        lo_new[swap], hi_new[swap] = hi[swap], lo[swap]
+        replicas[r], replicas[r + 1] = lo_new, hi_new
