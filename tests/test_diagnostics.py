@@ -1,0 +1,79 @@
+"""Diagnostics through arviz, and the optional extras missing."""
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import partition as pt
+from partition import diagnostics
+
+
+def test_ess_and_rhat_of_traces():
+    rng = np.random.default_rng(0)
+    iid = rng.normal(size=(4, 1000))
+    assert 3000 < diagnostics.ess(iid) < 5000
+    assert diagnostics.rhat(iid) < 1.01
+    ar = np.zeros((4, 1000))
+    for t in range(1, 1000):
+        ar[:, t] = 0.9 * ar[:, t - 1] + rng.normal(size=4)
+    assert diagnostics.ess(ar) < 600  # autocorrelated: far fewer effective draws
+    shifted = iid + np.array([0, 0, 0, 3.0])[:, None]
+    assert diagnostics.rhat(shifted) > 1.1  # one chain elsewhere
+    assert diagnostics.ess(rng.normal(size=(2, 500, 3))).shape == (3,)
+
+
+def test_pareto_k_flags_heavy_tails():
+    rbm = pt.datasets.digits_rbm()
+    good = pt.ais(rbm, rng=0)
+    poor = pt.ais(rbm, schedule=10, rng=0)
+    assert diagnostics.pareto_k(good) < 0.5
+    assert diagnostics.pareto_k(poor) > diagnostics.pareto_k(good)
+    with pytest.raises(ValueError, match="no log weights"):
+        diagnostics.pareto_k(pt.exact_log_z(rbm))
+
+
+def test_to_inference_data():
+    est = pt.ais(pt.BernoulliRBM.random(6, 3, rng=0), n_chains=20, schedule=20, rng=0)
+    idata = diagnostics.to_inference_data(est)
+    np.testing.assert_array_equal(idata.sample_stats["log_weight"].values[0], est.log_weights)
+    idata = diagnostics.to_inference_data({"theta": np.zeros((2, 50, 3))})
+    assert idata.posterior["theta"].shape == (2, 50, 3)
+    fit = pt.fit_rbm(pt.datasets.digits()[0], 3, n_epochs=2, rng=0)
+    assert "train_log_likelihood" in diagnostics.to_inference_data(fit).sample_stats
+    with pytest.raises(ValueError, match="chains"):
+        diagnostics.to_inference_data(np.zeros(5))
+
+
+@pytest.mark.parametrize("bad", [np.zeros((2, 2)), np.full((2, 50), np.nan)])
+def test_bad_traces(bad):
+    with pytest.raises(ValueError, match="traces"):
+        diagnostics.ess(bad)
+
+
+def test_without_matplotlib_and_arviz_import_works_and_errors_name_the_extra():
+    code = textwrap.dedent(
+        """
+        import sys
+        class Block:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in ("matplotlib", "arviz"):
+                    raise ImportError("blocked: " + name)
+        sys.meta_path.insert(0, Block())
+        import partition as pt
+        from partition import diagnostics, plotting
+        rbm = pt.BernoulliRBM.random(4, 2, rng=0)
+        est = pt.ais(rbm, n_chains=5, schedule=5, rng=0)
+        for call in (lambda: plotting.plot_log_weights(est), lambda: diagnostics.pareto_k(est)):
+            try:
+                call()
+            except ImportError as exc:
+                print(exc)
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "pip install 'partition[plot]'" in proc.stdout
+    assert "pip install 'partition[diagnostics]'" in proc.stdout
