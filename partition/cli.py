@@ -297,6 +297,39 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _annealing_options(parser: argparse.ArgumentParser, *, chains_help: str) -> None:
+    """The model file and the options shared by ``ais`` and ``bdmc``."""
+    parser.add_argument("model", metavar="MODEL.npz", help="RBM file written by BernoulliRBM.save")
+    parser.add_argument("--chains", type=int, default=100, help=chains_help)
+    parser.add_argument(
+        "--schedule",
+        type=_schedule_arg,
+        default="salakhutdinov_murray",
+        help="salakhutdinov_murray (default, 14,500 steps), linear, geometric, sigmoid, or a "
+        "number of steps of the sigmoid schedule",
+    )
+    parser.add_argument(
+        "--data",
+        help="binary data (.npy, .npz or CSV): the base model uses its base rates, and its "
+        "mean log-likelihood is reported by ais",
+    )
+    parser.add_argument(
+        "--base",
+        choices=["uniform", "data"],
+        default=None,
+        help="base model (default: data if --data is given, else uniform)",
+    )
+    parser.add_argument("--sweeps", type=int, default=1, help="Gibbs sweeps per temperature")
+    parser.add_argument("--seed", type=int, default=None, help="random seed")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: when stderr is a terminal)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="partition",
@@ -328,36 +361,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Estimate log Z of an RBM saved as .npz by AIS (Salakhutdinov & Murray "
         "2008 path), with its standard error, interval and effective sample size.",
     )
-    p_ais.add_argument("model", metavar="MODEL.npz", help="RBM file written by BernoulliRBM.save")
-    p_ais.add_argument("--chains", type=int, default=100, help="number of AIS chains (default 100)")
-    p_ais.add_argument(
-        "--schedule",
-        type=_schedule_arg,
-        default="salakhutdinov_murray",
-        help="salakhutdinov_murray (default, 14,500 steps), linear, geometric, sigmoid, or a "
-        "number of steps of the sigmoid schedule",
-    )
-    p_ais.add_argument(
-        "--data",
-        help="binary data (.npy, .npz or CSV): the base model uses its base rates, and its "
-        "mean log-likelihood is reported",
-    )
-    p_ais.add_argument(
-        "--base",
-        choices=["uniform", "data"],
-        default=None,
-        help="base model (default: data if --data is given, else uniform)",
-    )
-    p_ais.add_argument("--sweeps", type=int, default=1, help="Gibbs sweeps per temperature")
+    _annealing_options(p_ais, chains_help="number of AIS chains (default 100)")
     p_ais.add_argument("--float32", action="store_true", help="float32 matrix products")
-    p_ais.add_argument("--seed", type=int, default=None, help="random seed")
-    p_ais.add_argument("--json", action="store_true", help="print the result as JSON")
-    p_ais.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="progress bar on stderr (default: when stderr is a terminal)",
-    )
     p_ais.set_defaults(func=_cmd_ais)
 
     p_bdmc = sub.add_parser(
@@ -367,19 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
         "reverse AIS from exact samples (an upper bound), their gap, and the BAR estimate "
         "that combines both.",
     )
-    p_bdmc.add_argument("model", metavar="MODEL.npz", help="RBM file written by BernoulliRBM.save")
-    p_bdmc.add_argument("--chains", type=int, default=100, help="chains per direction")
-    p_bdmc.add_argument(
-        "--schedule", type=_schedule_arg, default="salakhutdinov_murray", help="as for ais"
-    )
-    p_bdmc.add_argument("--data", help="binary data for the base model (.npy, .npz or CSV)")
-    p_bdmc.add_argument("--base", choices=["uniform", "data"], default=None, help="base model")
-    p_bdmc.add_argument("--sweeps", type=int, default=1, help="Gibbs sweeps per temperature")
-    p_bdmc.add_argument("--seed", type=int, default=None, help="random seed")
-    p_bdmc.add_argument("--json", action="store_true", help="print the result as JSON")
-    p_bdmc.add_argument(
-        "--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar"
-    )
+    _annealing_options(p_bdmc, chains_help="chains per direction (default 100)")
     p_bdmc.set_defaults(func=_cmd_bdmc)
 
     p_bridge = sub.add_parser(
