@@ -86,6 +86,19 @@ def log_mean_exp_stderr(log_weights) -> float:
     return float(np.std(ratios, ddof=1) / math.sqrt(lw.size))
 
 
+def stderr_of_mean(values) -> float:
+    """``sd(values) / sqrt(n)`` (``nan`` for a single value): the spread of a mean over examples.
+
+    Examples
+    --------
+    >>> from partition.results import stderr_of_mean
+    >>> round(stderr_of_mean([1.0, 2.0, 3.0]), 6)
+    0.57735
+    """
+    arr = np.asarray(values, dtype=np.float64)
+    return float(arr.std(ddof=1) / math.sqrt(arr.size)) if arr.size > 1 else float("nan")
+
+
 def _frozen_mapping(info: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(info or {}))
 

@@ -29,6 +29,7 @@ from partition.results import (
     kish_ess,
     log_mean_exp,
     log_mean_exp_stderr,
+    stderr_of_mean,
 )
 
 
@@ -293,9 +294,7 @@ def raise_log_likelihood(
     mean = float(per_example.mean())
     stderr = float(math.sqrt(np.sum(chain_stderr**2)) / n_examples)
     half = _normal_quantile(level) * stderr
-    stderr_data = (
-        float(per_example.std(ddof=1) / math.sqrt(n_examples)) if n_examples > 1 else float("nan")
-    )
+    stderr_data = stderr_of_mean(per_example)
     return LogLikelihoodEstimate(
         mean=mean,
         confidence_interval=ConfidenceInterval(mean - half, mean + half),

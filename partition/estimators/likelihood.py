@@ -8,7 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from partition.results import ConfidenceInterval, LogLikelihoodEstimate, LogZEstimate
+from partition.results import (
+    ConfidenceInterval,
+    LogLikelihoodEstimate,
+    LogZEstimate,
+    stderr_of_mean,
+)
 
 
 def log_likelihood(model: Any, data, log_z: LogZEstimate | float) -> LogLikelihoodEstimate:
@@ -59,8 +64,7 @@ def log_likelihood(model: Any, data, log_z: LogZEstimate | float) -> LogLikeliho
     mean = float(per_example.mean())
     mean_unnormalized = float(unnormalized.mean())
     low, high = estimate.confidence_interval
-    n = per_example.size
-    stderr_data = float(per_example.std(ddof=1) / math.sqrt(n)) if n > 1 else float("nan")
+    stderr_data = stderr_of_mean(per_example)
     return LogLikelihoodEstimate(
         mean=mean,
         confidence_interval=ConfidenceInterval(mean_unnormalized - high, mean_unnormalized - low),
