@@ -12,10 +12,11 @@ out). Gibbs at ``beta``: ``h_j ~ Bern(sigmoid(beta (c_j + (v W)_j)))``, then
 Two drivers, chosen by size (see ``partition.models._rbm_ais``), both running whole
 segments of temperatures inside numba:
 
-- batched (:func:`ais_batched`), for large layers: one BLAS GEMM per half sweep over all
-  chains, split by output columns over numba's threads (BLAS itself limited to one thread by
-  the caller, so thread pools never alternate or nest), each thread then doing the
-  elementwise work of its columns for every chain while the product is in cache;
+- batched (:func:`ais_batched`), for large layers: the chains are cut into one block per
+  thread, and each thread runs the whole segment on its block alone: one single-threaded
+  BLAS GEMM per half sweep over the block's chains, then the elementwise work of each chain.
+  Threads meet once per kernel call, never per temperature (BLAS is limited to one thread
+  by the caller, so thread pools never alternate or nest);
 - fused (:func:`ais_fused`), for small layers: one chain per ``prange`` task, adding the
   weight rows of the active units instead of a dense product.
 
@@ -160,10 +161,10 @@ def ais_fused(
         log_w[c] += total
 
 
-@jit(parallel=True, reassoc=True)
-def ais_batched(
-    weights_split,
-    weights_t_split,
+@jit(reassoc=True)
+def _ais_batched_block(
+    weights,
+    weights_t,
     visible_bias,
     hidden_bias,
     base_bias,
@@ -174,30 +175,23 @@ def ais_batched(
     state,
     log_w,
 ):
-    """A segment of AIS with dense GEMMs over all chains; for large layers.
+    """A segment of AIS for one block of chains, with single-threaded BLAS products.
 
-    Same contract as :func:`ais_fused`. ``weights_split[b]`` is the ``b``-th block of
-    columns of ``W`` and ``weights_t_split[b]`` that of ``W.T`` (zero-padded to equal
-    widths). Each half sweep is one parallel region over the column blocks: a thread makes
-    the single-threaded BLAS product of all chains with its block, then, while the result is
-    in cache, the weight-increment partial sums and the draws of its columns for every chain
-    (the random streams are indexed, so each block draws its own columns' uniforms). Block
-    widths are multiples of ``CHUNK`` and partial sums are per chunk, added in chunk order, so
-    results do not depend on the thread count. The dtype
-    of the blocks (float64 or float32) sets the precision of the products and of
-    ``visible``; the rest is float64.
+    Same contract as :func:`ais_fused` for the chains it is given, except that ``weights``
+    and ``weights_t`` (``W`` and ``W.T``) may carry extra zero columns. Each half sweep is one
+    GEMM of the block's chains with ``W`` (or ``W.T``), then, per chain, the weight-increment
+    partial sums (per ``CHUNK``, added in chunk order) and the draws. Runs with no
+    synchronisation with other blocks.
     """
-    n_blocks, _, h_cols = weights_split.shape
-    v_cols = weights_t_split.shape[2]
     n_chains, n_visible = visible.shape
     n_hidden = hidden_bias.shape[0]
     n_betas = betas.shape[0]
     delta_bias = visible_bias - base_bias
     hidden = np.empty((n_chains, n_hidden), dtype=visible.dtype)
-    act_parts = np.empty((n_blocks, n_chains, h_cols), dtype=visible.dtype)
-    vis_parts = np.empty((n_blocks, n_chains, v_cols), dtype=visible.dtype)
-    partial_h = np.zeros((-(-n_hidden // CHUNK), n_chains))
-    partial_v = np.zeros((-(-n_visible // CHUNK), n_chains))
+    act = np.empty((n_chains, weights.shape[1]), dtype=visible.dtype)
+    vis = np.empty((n_chains, weights_t.shape[1]), dtype=visible.dtype)
+    a = np.empty(n_hidden)
+    z = np.empty(n_visible)
     counter = state[:, 2].copy()
     for k in range(1, n_betas):
         beta_prev = betas[k - 1]
@@ -205,57 +199,70 @@ def ais_batched(
         transition = k < n_betas - 1 or transition_at_end
         for sweep in range(n_sweeps if transition else 1):
             first = sweep == 0
-            for b in numba.prange(n_blocks):
-                j0 = b * h_cols
-                i0 = b * v_cols
-                h_width = max(0, min(h_cols, n_hidden - j0))
-                v_width = max(0, min(v_cols, n_visible - i0))
-                if h_width > 0:
-                    np.dot(visible, weights_split[b], act_parts[b])
-                a = np.empty(h_cols)
-                for c in range(n_chains):
-                    for j in range(h_width):
-                        a[j] = act_parts[b, c, j] + hidden_bias[j0 + j]
-                    for q0 in range(0, h_width, CHUNK):
-                        q1 = min(q0 + CHUNK, h_width)
-                        partial_h[(j0 + q0) // CHUNK, c] = _hidden_chunk(
-                            a[q0:q1], beta, beta_prev, first, transition,
-                            hidden[c, j0 + q0 : j0 + q1], state[c, 0], state[c, 1],
-                            counter[c] + np.uint64(j0 + q0),
-                        )  # fmt: skip
-                    if first:
-                        for q0 in range(0, v_width, CHUNK):
-                            q1 = min(q0 + CHUNK, v_width)
-                            partial_v[(i0 + q0) // CHUNK, c] = _dot_chunk(
-                                delta_bias[i0 + q0 : i0 + q1], visible[c, i0 + q0 : i0 + q1]
-                            )
-            if first:
-                for c in range(n_chains):
+            np.dot(visible, weights, act)
+            for c in range(n_chains):
+                total = 0.0
+                if first:
                     linear = 0.0
-                    for q in range(partial_v.shape[0]):
-                        linear += partial_v[q, c]
+                    for i0 in range(0, n_visible, CHUNK):
+                        i1 = min(i0 + CHUNK, n_visible)
+                        linear += _dot_chunk(delta_bias[i0:i1], visible[c, i0:i1])
                     total = (beta - beta_prev) * linear
-                    for q in range(partial_h.shape[0]):
-                        total += partial_h[q, c]
+                for j in range(n_hidden):
+                    a[j] = act[c, j] + hidden_bias[j]
+                for j0 in range(0, n_hidden, CHUNK):
+                    j1 = min(j0 + CHUNK, n_hidden)
+                    total += _hidden_chunk(
+                        a[j0:j1], beta, beta_prev, first, transition, hidden[c, j0:j1],
+                        state[c, 0], state[c, 1], counter[c] + np.uint64(j0),
+                    )  # fmt: skip
+                if first:
                     log_w[c] += total
             if not transition:
                 break
-            for b in numba.prange(n_blocks):
-                i0 = b * v_cols
-                width = max(0, min(v_cols, n_visible - i0))
-                if width > 0:
-                    np.dot(hidden, weights_t_split[b], vis_parts[b])
-                z = np.empty(width)
-                for c in range(n_chains):
-                    for i in range(width):
-                        z[i] = (1.0 - beta) * base_bias[i0 + i] + beta * (
-                            visible_bias[i0 + i] + vis_parts[b, c, i]
-                        )
-                    draw_bernoulli_at(
-                        z, 1.0, visible[c, i0 : i0 + width], state[c, 0], state[c, 1],
-                        counter[c] + np.uint64(n_hidden + i0),
-                    )  # fmt: skip
+            np.dot(hidden, weights_t, vis)
             for c in range(n_chains):
+                for i in range(n_visible):
+                    z[i] = (1.0 - beta) * base_bias[i] + beta * (visible_bias[i] + vis[c, i])
+                draw_bernoulli_at(
+                    z, 1.0, visible[c], state[c, 0], state[c, 1],
+                    counter[c] + np.uint64(n_hidden),
+                )  # fmt: skip
                 counter[c] += np.uint64(n_hidden + n_visible)
     for c in range(n_chains):
         state[c, 2] = counter[c]
+
+
+@jit(parallel=True)
+def ais_batched(
+    weights,
+    weights_t,
+    visible_bias,
+    hidden_bias,
+    base_bias,
+    betas,
+    n_sweeps,
+    transition_at_end,
+    bounds,
+    visible,
+    state,
+    log_w,
+):
+    """A segment of AIS with dense GEMMs over blocks of chains; for large layers.
+
+    Same contract as :func:`ais_fused`. Chains ``bounds[b]:bounds[b + 1]`` form block ``b``,
+    one ``prange`` task that runs the whole segment alone (:func:`_ais_batched_block`): the
+    threads meet once per call, not at every temperature, so a thread that the OS
+    deschedules on a busy machine holds up no other until the segment ends. The caller limits
+    BLAS to one thread, so thread pools never nest. Partial sums are per ``CHUNK`` and added in
+    chunk order, and a GEMM row depends only on its own chain, so results do not depend on the
+    blocks or the thread count. The dtype of ``weights`` (float64 or float32) sets the
+    precision of the products and of ``visible``; the rest is float64.
+    """
+    for b in numba.prange(bounds.shape[0] - 1):
+        c0 = bounds[b]
+        c1 = bounds[b + 1]
+        _ais_batched_block(
+            weights, weights_t, visible_bias, hidden_bias, base_bias, betas, n_sweeps,
+            transition_at_end, visible[c0:c1], state[c0:c1], log_w[c0:c1],
+        )  # fmt: skip

@@ -22,11 +22,13 @@ from partition.kernels.rbm import CHUNK, ais_batched, ais_fused
 from partition.kernels.rbm import sample_base as sample_base_kernel
 
 #: ``driver="auto"`` runs the fused per-chain driver when ``n_chains * n_visible * n_hidden``
-#: is at most this, else the batched GEMM driver. Measured here (2,000 temperatures): fused
-#: is 1.5-2x faster for 6x4 to 20x10 models and on par at 64x20 with 16 chains; batched is
-#: 1.3-1.9x faster from 64x20 with 100 chains up.
-FUSED_MAX_WORK = 2**15
-_SEGMENT = 500  # temperatures per kernel call (progress granularity)
+#: is at most this, else the batched GEMM driver. Measured here (4,000 temperatures, 1 and 2
+#: threads, 6x4 to 200x50 models, 4 to 400 chains): the batched driver, one block of chains
+#: per thread, is 1.2-2.7x faster than the fused one everywhere except the tiniest runs
+#: (6x4 with 4 chains on 2 threads, where either takes a few milliseconds).
+FUSED_MAX_WORK = 2**8
+_SEGMENT = 500  # temperatures per kernel call at most (progress granularity)
+_SEGMENT_WORK = 2.0**29  # multiply-adds per kernel call at most (Ctrl-C is checked between)
 _CONTROLLER: ThreadpoolController | None = None
 
 
@@ -77,17 +79,34 @@ def base_visible_bias(model, base, data) -> tuple[np.ndarray, str]:
     return bias, "given visible biases"
 
 
-def _column_blocks(matrix: np.ndarray, n_blocks: int, dtype) -> np.ndarray:
-    """``(n_blocks, rows, width)``: blocks of columns, widths a multiple of the kernels'
-    ``CHUNK``; trailing columns are zero and trailing blocks may be empty."""
+#: Fewest chains in a block of the batched driver. OpenBLAS computes a row of a product with
+#: at least 3 rows (and columns padded to a multiple of ``CHUNK``) bit-identically whatever
+#: the row count; 1 or 2 rows take other kernels. Checked by the thread-count tests.
+MIN_BLOCK_CHAINS = 4
+
+
+def chain_blocks(n_chains: int, n_threads: int) -> np.ndarray:
+    """Bounds ``(n_blocks + 1,)`` cutting ``n_chains`` chains into one near-equal block per
+    thread, each of at least ``MIN_BLOCK_CHAINS`` chains (or all of them)."""
+    n_blocks = max(1, min(n_threads, n_chains // MIN_BLOCK_CHAINS))
+    return np.linspace(0, n_chains, n_blocks + 1).round().astype(np.int64)
+
+
+def _padded_columns(matrix: np.ndarray, dtype) -> np.ndarray:
+    """``matrix`` with zero columns appended up to a multiple of ``CHUNK`` (see above)."""
     rows, cols = matrix.shape
-    n_chunks = -(-cols // CHUNK)
-    width = -(-n_chunks // max(1, n_blocks)) * CHUNK
-    out = np.zeros((n_blocks, rows, width), dtype=dtype)
-    for b in range(n_blocks):
-        part = matrix[:, b * width : (b + 1) * width]
-        out[b, :, : part.shape[1]] = part
+    out = np.zeros((rows, -(-cols // CHUNK) * CHUNK), dtype=dtype)
+    out[:, :cols] = matrix
     return out
+
+
+def segment_length(work_per_temperature: float) -> int:
+    """Temperatures per kernel call: at most ``_SEGMENT``, and about ``_SEGMENT_WORK`` work.
+
+    Python checks for Ctrl-C only between kernel calls, so a call must stay short (~0.1 s)
+    whatever the model size; the threads meet once per call, so calls should not be tiny.
+    """
+    return int(max(1, min(_SEGMENT, _SEGMENT_WORK // max(work_per_temperature, 1.0))))
 
 
 class RBMAnnealingPath:
@@ -174,11 +193,12 @@ class RBMAnnealingPath:
             "bar": bar,
             "sample_base": initial is None,
             "transition_at_end": transition_at_end,
+            "n_sweeps": n_sweeps,
         }
         if driver == "fused":
-            self._forward_fused(n_sweeps, log_w, **segments)
+            self._forward_fused(log_w, **segments)
         else:
-            self._forward_batched(n_sweeps, log_w, **segments)
+            self._forward_batched(log_w, **segments)
         bar.close()
         info = {
             "driver": driver,
@@ -187,8 +207,9 @@ class RBMAnnealingPath:
         }
         return log_w, visible.astype(np.float64), info
 
-    def _forward_fused(self, n_sweeps, log_w, **segments):
+    def _forward_fused(self, log_w, **segments):
         m = self.model
+        n_sweeps = segments["n_sweeps"]
         visible, state = segments["visible"], segments["state"]
         self._segments(
             lambda seg, more: ais_fused(
@@ -198,28 +219,34 @@ class RBMAnnealingPath:
             **segments,
         )  # fmt: skip
 
-    def _forward_batched(self, n_sweeps, log_w, **segments):
+    def _forward_batched(self, log_w, **segments):
         m = self.model
+        n_sweeps = segments["n_sweeps"]
         visible, state = segments["visible"], segments["state"]
-        n_blocks = numba.get_num_threads()
-        weights_split = _column_blocks(m.weights, n_blocks, self.dtype)
-        weights_t_split = _column_blocks(m.weights.T, n_blocks, self.dtype)
-        # numba's threads call BLAS on column blocks: BLAS must not start threads of its own.
+        bounds = chain_blocks(visible.shape[0], numba.get_num_threads())
+        weights = _padded_columns(m.weights, self.dtype)
+        weights_t = _padded_columns(m.weights.T, self.dtype)
+        # numba's threads call BLAS on blocks of chains: BLAS must not start threads of its own.
         with _blas_single_thread():
             self._segments(
                 lambda seg, more: ais_batched(
-                    weights_split, weights_t_split, m.visible_bias, m.hidden_bias,
-                    self.base_bias, seg, n_sweeps, more, visible, state, log_w,
+                    weights, weights_t, m.visible_bias, m.hidden_bias, self.base_bias, seg,
+                    n_sweeps, more, bounds, visible, state, log_w,
                 ),
                 **segments,
             )  # fmt: skip
 
-    def _segments(self, run_segment, *, betas, visible, state, bar, sample_base, transition_at_end):
-        """Sample the base if asked, then run the schedule in segments (progress bar)."""
+    def _segments(
+        self, run_segment, *, betas, visible, state, bar, sample_base, transition_at_end, n_sweeps
+    ):
+        """Sample the base if asked, then run the schedule in short segments (progress bar,
+        Ctrl-C between them)."""
         if sample_base:
             sample_base_kernel(self.base_bias, visible, state)
+        m = self.model
+        step = segment_length(2.0 * visible.shape[0] * m.n_visible * m.n_hidden * n_sweeps)
         last = len(betas) - 1
-        for k0 in range(0, last, _SEGMENT):
-            k1 = min(k0 + _SEGMENT, last)
+        for k0 in range(0, last, step):
+            k1 = min(k0 + step, last)
             run_segment(betas[k0 : k1 + 1], k1 < last or transition_at_end)
             bar.update(k1)
