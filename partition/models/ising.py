@@ -75,6 +75,11 @@ def _merge_edges(n_spins: int, edges, couplings) -> tuple[np.ndarray, np.ndarray
         raise TypeError(f"edges must hold integer site indices, got dtype {edges.dtype}")
     edges = edges.astype(np.int64)
     couplings = as_real_array(couplings, "couplings", ndim=(0, 1))
+    if couplings.ndim == 1 and couplings.shape != (edges.shape[0],):
+        raise ValueError(
+            f"couplings must be a scalar or one value per edge ({edges.shape[0]}), got shape "
+            f"{couplings.shape}"
+        )
     couplings = np.broadcast_to(couplings, (edges.shape[0],)).astype(np.float64)
     if edges.size and (edges.min() < 0 or edges.max() >= n_spins):
         raise ValueError(f"edges must index sites 0 .. {n_spins - 1}")
@@ -90,6 +95,34 @@ def _merge_edges(n_spins: int, edges, couplings) -> tuple[np.ndarray, np.ndarray
     np.add.at(merged, inverse, couplings)
     pairs = np.stack([keys // n_spins, keys % n_spins], 1)
     return pairs, merged
+
+
+def _check_lattice(lattice, n_spins: int, edges: np.ndarray) -> None:
+    """``lattice`` must describe the model: ``L * M == n_spins`` and every bond a lattice
+    bond, so that the lattice formulas (which read the lattice) see the model's bonds."""
+    if not isinstance(lattice, Lattice):
+        raise TypeError(f"lattice must be a Lattice((L, M), boundary) or None, got {lattice!r}")
+    shape, boundary = lattice
+    if (
+        not isinstance(shape, tuple)
+        or len(shape) != 2
+        or not all(isinstance(x, int | np.integer) and x >= 1 for x in shape)
+    ):
+        raise ValueError(f"lattice shape must be two positive integers (L, M), got {shape!r}")
+    if boundary not in BOUNDARIES:
+        raise ValueError(f"lattice boundary must be 'periodic' or 'open', got {boundary!r}")
+    L, M = int(shape[0]), int(shape[1])
+    if L * M != n_spins:
+        raise ValueError(f"lattice {L}x{M} has {L * M} sites, the model {n_spins} spins")
+    allowed, _ = _merge_edges(n_spins, square_lattice_edges(L, M, boundary), 0.0)
+    keys = edges[:, 0] * n_spins + edges[:, 1]
+    outside = ~np.isin(keys, allowed[:, 0] * n_spins + allowed[:, 1])
+    if np.any(outside):
+        a, b = edges[np.argmax(outside)]
+        raise ValueError(
+            f"edges: bond ({a}, {b}) is not a bond of the {L}x{M} {boundary} lattice given as "
+            "lattice; drop lattice= for a model on another graph"
+        )
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -134,6 +167,8 @@ class IsingModel:
                     f"fields must be a scalar or have shape ({n},), got {fields.shape}"
                 )
         fields = np.broadcast_to(fields, (n,)).astype(np.float64)
+        if self.lattice is not None:
+            _check_lattice(self.lattice, n, edges)
         for name, arr in (("edges", edges), ("couplings", couplings), ("fields", fields)):
             arr = np.ascontiguousarray(arr)
             arr.flags.writeable = False
@@ -274,6 +309,15 @@ class IsingModel:
         e = -(rows[:, self.edges[:, 0]] * rows[:, self.edges[:, 1]]) @ self.couplings
         e -= rows @ self.fields
         return float(e[0]) if single else e
+
+    def _validate_states(self, states, name: str) -> np.ndarray:
+        """Spin states ``(n, n_spins)`` of +-1, ``n >= 1``; errors name ``name``."""
+        arr = as_real_array(states, name, ndim=2)
+        if arr.shape[1] != self.n_spins or arr.shape[0] < 1:
+            raise ValueError(f"{name} must have shape (n, {self.n_spins}), got {arr.shape}")
+        if np.any(np.abs(arr) != 1.0):
+            raise ValueError(f"{name} must hold spins -1 or +1")
+        return arr
 
     def log_unnormalized_prob(self, s) -> np.ndarray | float:
         """``-E(s)``."""

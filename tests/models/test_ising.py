@@ -114,7 +114,7 @@ def test_exact_log_z_dispatch():
         (pt.IsingModel.square_lattice(40, coupling=0.3), "kaufman"),
         (pt.IsingModel.square_lattice(30, coupling=0.3, boundary="open"), "kac_ward"),
         (pt.IsingModel.square_lattice(6, 30, coupling=0.3, field=0.1), "transfer_matrix"),
-        (pt.IsingModel.square_lattice(2, 2, coupling=0.3), "transfer_matrix"),
+        (pt.IsingModel.square_lattice(2, 2, coupling=0.3), "rbm_enumeration"),  # cheapest
         (pt.IsingModel.ring(9, 0.3), "brute_force"),
     ]
     for model, method in cases:
