@@ -69,3 +69,23 @@ def jit(
     if func is not None:
         return wrap(func)
     return wrap
+
+
+def interruptible(kernel: Callable[..., Any], *args: Any) -> Any:
+    """``kernel(*args)``, with a Ctrl-C during the call raised as a plain KeyboardInterrupt.
+
+    A SIGINT that arrives while a compiled kernel runs is seen when it returns; when the
+    kernel returns a value, CPython reports it as ``SystemError: CPUDispatcher(...) returned a
+    result with an exception set``, caused (through one or more SystemErrors) by the
+    KeyboardInterrupt. Long runs call their
+    kernels in short pieces through this, so Ctrl-C stops them within about a second.
+    """
+    try:
+        return kernel(*args)
+    except SystemError as exc:
+        cause = exc.__cause__  # the interrupt can sit under more than one SystemError
+        while isinstance(cause, SystemError):
+            cause = cause.__cause__
+        if isinstance(cause, KeyboardInterrupt):
+            raise KeyboardInterrupt from None
+        raise

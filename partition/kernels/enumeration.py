@@ -161,8 +161,13 @@ def _block_log_sum_exp(
 
 
 @jit(parallel=True, reassoc=True)
-def rbm_log_z_blocks(rows, enum_bias, other_bias, up, down, ends, multiplicative, block_bits):
-    """Partial log-sum-exps ``(M, S)`` of the ``2**(m - block_bits)`` Gray-code blocks.
+def rbm_log_z_blocks(
+    rows, enum_bias, other_bias, up, down, ends, multiplicative, block_bits, first_block,
+    stop_block,
+):  # fmt: skip
+    """Partial log-sum-exps ``(M, S)`` of Gray-code blocks ``first_block .. stop_block - 1``
+    (of the ``2**(m - block_bits)``); the caller runs a long enumeration in such pieces so
+    that Ctrl-C is seen between them.
 
     Parameters
     ----------
@@ -181,13 +186,15 @@ def rbm_log_z_blocks(rows, enum_bias, other_bias, up, down, ends, multiplicative
         Element mode, see the module docstring.
     block_bits : int
         ``log2`` of the number of states per block.
+    first_block, stop_block : int
+        The range of blocks to run.
     """
-    m = rows.shape[0]
-    n_blocks = 1 << (m - block_bits)
+    n_blocks = stop_block - first_block
     m_out = np.empty(n_blocks)
     s_out = np.empty(n_blocks)
-    for b in numba.prange(n_blocks):
-        m_out[b], s_out[b] = _block_log_sum_exp(
+    for i in numba.prange(n_blocks):
+        b = first_block + i
+        m_out[i], s_out[i] = _block_log_sum_exp(
             b << block_bits,
             block_bits,
             rows,

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import numba
 import numpy as np
 
 from partition._rng import RNGLike, as_generator
@@ -328,6 +329,18 @@ class BernoulliRBM:
     def _exact_sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         return exact_sample_layers(self, n, rng)[0]
 
+    def _validate_states(self, states, name: str) -> np.ndarray:
+        """Binary visible states ``(n, n_visible)``, ``n >= 1``; errors name ``name``."""
+        rows, single = as_binary_rows(states, name, self.n_visible, "n_visible")
+        if single:
+            raise ValueError(
+                f"{name} must be 2-D (n, {self.n_visible}), got one row of shape "
+                f"{np.shape(states)}: pass [row]"
+            )
+        if rows.shape[0] < 1:
+            raise ValueError(f"{name} must hold at least one row")
+        return rows
+
     def _annealing_path(
         self, *, base=None, data=None, dtype=np.float64, driver="auto", transition="gibbs"
     ):
@@ -343,6 +356,7 @@ class BernoulliRBM:
 _MULTIPLICATIVE_LIMIT = 600.0  # |activation| bound under which y = exp(x) stays normal
 _CHUNK_LOG_LIMIT = 650.0  # each product chunk stays below exp(650)
 _ADDITIVE_CHUNK = 512  # factors in [1, 2]: 2**512 is far from overflow
+_PIECE_TERMS = 2.0**31  # terms per kernel call (~0.3-1 s): Ctrl-C is seen between calls
 
 
 def _enumeration_plan(rows: np.ndarray, other_bias: np.ndarray, mode: str = "auto") -> dict:
@@ -436,12 +450,25 @@ def enumerate_log_z(
     else the additive one. Returns ``(log_z, info)``. Raises ``ValueError`` before any work
     when ``2**m * n > max_terms`` (``m`` enumerated units, ``n`` summed-out units).
     """
+    from partition._numba import interruptible
     from partition.kernels.enumeration import rbm_log_z_blocks
 
     layer, args, plan = _enumeration_setup(model, layer, max_terms, mode)
-    m = args[0].shape[0]
+    m, n = args[0].shape
+    block_bits = args[-1]
+    n_blocks = 1 << (m - block_bits)
+    # pieces of ~_PIECE_TERMS terms, a whole number of blocks per thread: Python sees Ctrl-C
+    # between kernel calls only
+    threads = numba.get_num_threads()
+    per_piece = int(_PIECE_TERMS // (2.0**block_bits * max(n, 1)))
+    per_piece = max(threads, per_piece - per_piece % threads)
     start = time.perf_counter()
-    m_blocks, s_blocks = rbm_log_z_blocks(*args)
+    pieces = [
+        interruptible(rbm_log_z_blocks, *args, b0, min(b0 + per_piece, n_blocks))
+        for b0 in range(0, n_blocks, per_piece)
+    ]
+    m_blocks = np.concatenate([p[0] for p in pieces])
+    s_blocks = np.concatenate([p[1] for p in pieces])
     top = float(m_blocks.max())
     log_z = top + math.log(float(np.sum(s_blocks * np.exp(m_blocks - top))))
     seconds = time.perf_counter() - start
@@ -472,6 +499,7 @@ def exact_sample_layers(
     are drawn by inverting the cumulative distribution, and the other layer is drawn from its
     factorised conditional.
     """
+    from partition._numba import interruptible
     from partition.kernels.enumeration import rbm_state_log_values
 
     m = min(model.n_visible, model.n_hidden)
@@ -482,7 +510,7 @@ def exact_sample_layers(
             "draws approximate ones and marks them so)"
         )
     layer, args, _ = _enumeration_setup(model, None, float("inf"), "auto")
-    log_values = rbm_state_log_values(*args)
+    log_values = interruptible(rbm_state_log_values, *args)
     weights = np.exp(log_values - log_values.max())
     cdf = np.cumsum(weights)
     index = np.searchsorted(cdf, rng.random(n) * cdf[-1], side="right")

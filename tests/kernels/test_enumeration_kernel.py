@@ -30,10 +30,14 @@ def test_blocks_match_numpy(m, n, block_bits, multiplicative):
         up, down, ends = np.exp(rows), np.exp(-rows), np.array([n // 3, n])
     else:
         up, down, ends = rows, -rows, np.array([n // 2, n])
-    m_blocks, s_blocks = rbm_log_z_blocks(
-        rows, enum_bias, other_bias, up, down, ends.astype(np.int64), multiplicative, block_bits
-    )
+    args = (rows, enum_bias, other_bias, up, down, ends.astype(np.int64), multiplicative)
+    n_blocks = 1 << (m - block_bits)
+    m_blocks, s_blocks = rbm_log_z_blocks(*args, block_bits, 0, n_blocks)
     got = m_blocks + np.log(s_blocks)
+    # a later piece of blocks alone gives the same blocks as the whole run
+    m_tail, s_tail = rbm_log_z_blocks(*args, block_bits, n_blocks // 2, n_blocks)
+    np.testing.assert_array_equal(m_tail, m_blocks[n_blocks // 2 :])
+    np.testing.assert_array_equal(s_tail, s_blocks[n_blocks // 2 :])
     want = _numpy_block_values(rows, enum_bias, other_bias, block_bits)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
