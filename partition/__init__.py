@@ -11,7 +11,13 @@ from partition.estimators.likelihood import log_likelihood
 from partition.models.ising import IsingModel
 from partition.models.ising_exact import ising_log_z
 from partition.models.rbm import BernoulliRBM
-from partition.results import ConfidenceInterval, LogLikelihoodEstimate, LogZBounds, LogZEstimate
+from partition.results import (
+    ConfidenceInterval,
+    LogLikelihoodEstimate,
+    LogZBounds,
+    LogZEstimate,
+    UnreliableEstimateWarning,
+)
 from partition.train import FitResult, TrainingDivergedError, fit_rbm
 
 __version__ = "0.1.0"
@@ -27,6 +33,7 @@ __all__ = [
     "LogZBounds",
     "LogZEstimate",
     "TrainingDivergedError",
+    "UnreliableEstimateWarning",
     "ais",
     "bar",
     "bdmc",

@@ -129,21 +129,28 @@ def _cmd_bdmc(args: argparse.Namespace) -> int:
             "lower": bounds.lower.to_dict(),
             "upper": bounds.upper.to_dict(),
             "gap": bounds.gap,
+            "upper_is_bound": bounds.upper_is_bound,
             "combined": bounds.combined.to_dict(),
         }
         print(json.dumps(out, indent=2))
         return 0
+    exact = bounds.upper_is_bound
     rows = (
         ("lower (AIS)", bounds.lower),
-        ("upper (reverse AIS)", bounds.upper),
+        ("upper (reverse AIS)" if exact else "reverse AIS (no bound)", bounds.upper),
         ("combined (BAR)", bounds.combined),
     )
     print(f"model   {args.model}  ({model.n_visible} visible, {model.n_hidden} hidden)")
     for name, est in rows:
-        print(f"{name:<21} {est.log_z:.6f} +- {est.stderr:.6f}")
-    print(f"{'gap':<21} {bounds.gap:.6f}")
-    print(f"reverse chains started from {bounds.upper.info['samples']} samples")
-    if bounds.gap > 4 * max(bounds.lower.stderr, bounds.upper.stderr):
+        print(f"{name:<22} {est.log_z:.6f} +- {est.stderr:.6f}")
+    print(f"{'gap':<22} {bounds.gap:.6f}")
+    print(f"reverse chains started from: {bounds.upper.info['samples']} samples")
+    if not exact:
+        print(
+            "the reverse chains did not start from exact samples: the upper bound does not "
+            "hold, and the gap bounds nothing"
+        )
+    elif bounds.gap > 4 * max(bounds.lower.stderr, bounds.upper.stderr):
         print("the gap is much wider than the standard errors: use more temperatures")
     return 0
 
@@ -435,10 +442,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``partition`` console script."""
+    import warnings
+
+    from partition.results import UnreliableEstimateWarning
+
     parser = build_parser()
     args = parser.parse_args(argv)
+
+    def show(message, category, *_args, **_kwargs):
+        label = "warning" if issubclass(category, UnreliableEstimateWarning) else category.__name__
+        print(f"partition {args.command}: {label}: {message}", file=sys.stderr)
+
     try:
-        return int(args.func(args))
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", UnreliableEstimateWarning)
+            warnings.showwarning = show
+            return int(args.func(args))
     except (ValueError, TypeError, FileNotFoundError) as exc:
         print(f"partition {args.command}: error: {exc}", file=sys.stderr)
         return 2

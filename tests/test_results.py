@@ -7,6 +7,7 @@ import pytest
 
 from partition.results import (
     ConfidenceInterval,
+    LogLikelihoodEstimate,
     LogZBounds,
     LogZEstimate,
     kish_ess,
@@ -85,3 +86,61 @@ def test_exact_estimate_and_bounds():
     bounds = LogZBounds(lo, hi)
     assert bounds.gap == pytest.approx(hi.log_z - lo.log_z)
     assert "gap" in repr(bounds)
+
+
+def _estimate(**overrides):
+    fields = {
+        "log_z": 1.0, "stderr": 0.1, "confidence_interval": (0.8, 1.2),
+        "confidence_level": 0.95, "method": "test", "n_samples": 10, "ess": 5.0,
+    }  # fmt: skip
+    return LogZEstimate(**{**fields, **overrides})
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error", "match"),
+    [
+        ({"stderr": float("inf")}, ValueError, "stderr must be finite"),
+        ({"stderr": -0.1}, ValueError, "stderr must be finite and >= 0"),
+        ({"confidence_interval": (float("nan"), 1.2)}, ValueError, "confidence_interval low"),
+        ({"confidence_interval": (1.1, 1.2)}, ValueError, "must contain log_z"),
+        ({"confidence_interval": 5}, TypeError, "confidence_interval must be a pair"),
+        ({"confidence_level": 7}, ValueError, r"confidence_level must lie in \(0, 1\]"),
+        ({"confidence_level": 0.0}, ValueError, "confidence_level must lie in"),
+        ({"n_samples": -5}, ValueError, "n_samples must be a non-negative integer"),
+        ({"n_samples": 2.5}, ValueError, "n_samples must be a non-negative integer"),
+        ({"ess": -1.0}, ValueError, "ess must be >= 0"),
+        ({"log_z": "1"}, TypeError, "log_z must be a real number"),
+        ({"method": 3}, TypeError, "method must be a string"),
+    ],
+)
+def test_log_z_estimate_refuses_bad_fields(overrides, error, match):
+    with pytest.raises(error, match=match):
+        _estimate(**overrides)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error", "match"),
+    [
+        ({"mean": float("nan")}, ValueError, "mean must be finite"),
+        ({"confidence_interval": (-2.0, -1.5)}, ValueError, "must contain mean"),
+        ({"confidence_level": 1.5}, ValueError, "confidence_level"),
+        ({"stderr": float("inf")}, ValueError, "stderr must be finite"),
+        ({"stderr_data": -1.0}, ValueError, "stderr_data must be >= 0"),
+        ({"log_z": 3.0}, TypeError, "log_z must be a LogZEstimate or None"),
+    ],
+)
+def test_log_likelihood_estimate_refuses_bad_fields(overrides, error, match):
+    fields = {
+        "mean": -1.0, "confidence_interval": (-1.2, -0.8), "confidence_level": 0.95,
+        "stderr": 0.1, "stderr_data": 0.2, "log_z": None, "per_example": [-1.0, -1.0],
+    }  # fmt: skip
+    with pytest.raises(error, match=match):
+        LogLikelihoodEstimate(**{**fields, **overrides})
+
+
+def test_valid_fields_are_kept_and_bounds_check_their_types():
+    est = _estimate()
+    assert est.confidence_interval == (0.8, 1.2) and est.n_samples == 10
+    assert LogZEstimate.exact(2.0).confidence_level == 1.0
+    with pytest.raises(TypeError, match="upper must be a LogZEstimate"):
+        LogZBounds(lower=est, upper=1.0)

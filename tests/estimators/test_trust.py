@@ -1,0 +1,113 @@
+"""Saying how far to trust an estimate (issue 11): the unreliable-weights warning and its
+threshold, BDMC from approximate samples, and what RAISE bounds."""
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+import partition as pt
+from partition.cli import main
+from partition.results import ESS_FRACTION_THRESHOLD, UnreliableEstimateWarning
+
+
+def _weights_with_ess_fraction(n, fraction):
+    """Log weights: one large weight and n - 1 of 1; Kish ESS solved for ``fraction * n``."""
+    ess = fraction * n
+    # (a + n - 1)^2 / (a^2 + n - 1) = ess  ->  quadratic in a
+    A, B, C = 1.0 - ess, 2.0 * (n - 1), (n - 1) ** 2 - ess * (n - 1)
+    a = (-B - np.sqrt(B * B - 4 * A * C)) / (2 * A)
+    return np.log(np.r_[a, np.ones(n - 1)])
+
+
+@pytest.mark.parametrize(("fraction", "warns"), [(0.09, True), (0.11, False), (0.5, False)])
+def test_the_ess_threshold_is_ten_percent(fraction, warns):
+    assert ESS_FRACTION_THRESHOLD == 0.1
+    lw = _weights_with_ess_fraction(200, fraction)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = pt.LogZEstimate.from_log_weights(lw, method="test")
+    assert est.ess == pytest.approx(fraction * 200, rel=1e-9)
+    flagged = [w for w in caught if issubclass(w.category, UnreliableEstimateWarning)]
+    assert bool(flagged) == warns
+    if warns:
+        assert "200" in str(flagged[0].message) and "cannot be trusted" in str(flagged[0].message)
+
+
+@pytest.fixture(scope="module")
+def hard_rbm():
+    # issue 11: a 200x20 RBM with biases of order 500; the default schedule is far too short
+    rng = np.random.default_rng(0)
+    return pt.BernoulliRBM(rng.normal(0, 1, (200, 20)), 500 * rng.normal(size=200),
+                           rng.normal(0, 1, 20))  # fmt: skip
+
+
+def test_ais_on_a_hard_model_warns(hard_rbm):
+    with pytest.warns(UnreliableEstimateWarning, match="effective sample size"):
+        est = pt.ais(hard_rbm, n_chains=100, schedule=1000, rng=0)
+    assert est.ess < 10
+
+
+def test_linked_importance_sampling_on_a_hard_model_warns(hard_rbm):
+    # LIS's interval covered 60% at a nominal 95% on this model: its weights say so
+    with pytest.warns(UnreliableEstimateWarning, match="linked bridges"):
+        pt.ais(hard_rbm, n_chains=100, schedule=100, n_sweeps=2, bridges=True, rng=0)
+
+
+def test_a_good_run_does_not_warn():
+    rbm = pt.datasets.digits_rbm()
+    train, _ = pt.datasets.digits()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnreliableEstimateWarning)
+        est = pt.ais(rbm, n_chains=100, schedule=2000, data=train, rng=0)
+    assert est.ess > 0.5 * est.n_samples
+
+
+def test_cli_prints_the_warning(hard_rbm, tmp_path, capsys):
+    path = tmp_path / "hard.npz"
+    hard_rbm.save(path)
+    assert main(["ais", str(path), "--chains", "100", "--schedule", "1000", "--seed", "0",
+                 "--json"]) == 0  # fmt: skip
+    captured = capsys.readouterr()
+    assert "partition ais: warning:" in captured.err and "cannot be trusted" in captured.err
+    json.loads(captured.out)  # the JSON on stdout stays clean
+
+
+def test_bdmc_from_approximate_samples_says_the_upper_bound_does_not_hold(tmp_path, capsys):
+    rbm = pt.BernoulliRBM.random(30, 30, weight_scale=0.1, rng=0)  # no exact sampler
+    b = pt.bdmc(rbm, n_chains=20, schedule=100, n_burnin=20, rng=0)
+    assert not b.upper_is_bound and "NOT a bound" in repr(b)
+    assert b.upper.info["samples"].startswith("approximate")
+    path = tmp_path / "m.npz"
+    rbm.save(path)
+    args = ["bdmc", str(path), "--chains", "20", "--schedule", "100", "--seed", "0"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "upper (reverse AIS)" not in out and "reverse AIS (no bound)" in out
+    assert "the upper bound does not hold" in out
+    assert main([*args, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["upper_is_bound"] is False
+    exact = pt.bdmc(pt.BernoulliRBM.random(8, 4, rng=0), n_chains=20, schedule=100, rng=0)
+    assert exact.upper_is_bound and "NOT" not in repr(exact)
+
+
+@pytest.fixture(scope="module")
+def digits_ll():
+    rbm = pt.datasets.digits_rbm()
+    train, test = pt.datasets.digits()
+    return rbm, train, test, pt.log_likelihood(rbm, test, pt.exact_log_z(rbm)).mean
+
+
+def test_raise_with_a_short_schedule_lies_above_the_model_likelihood(digits_ll):
+    # the documented failure: RAISE bounds the annealing model's likelihood, not the RBM's
+    rbm, train, test, exact = digits_ll
+    r = pt.raise_log_likelihood(rbm, test, n_chains=10, schedule=100, base_data=train, rng=0)
+    assert (r.mean - exact) / r.stderr > 4
+
+
+@pytest.mark.slow
+def test_raise_with_a_long_schedule_meets_the_model_likelihood(digits_ll):
+    rbm, train, test, exact = digits_ll
+    r = pt.raise_log_likelihood(rbm, test, n_chains=10, schedule=3000, base_data=train, rng=0)
+    assert abs(r.mean - exact) < 3 * r.stderr
