@@ -7,8 +7,11 @@ import numbers
 import numpy as np
 
 
-def as_real_array(value, name: str, *, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
-    """``value`` as a C-contiguous float64 array; non-numeric or non-finite data is refused."""
+def as_real_array(
+    value, name: str, *, ndim: int | tuple[int, ...] | None = None, finite: bool = True
+) -> np.ndarray:
+    """``value`` as a C-contiguous float64 array; non-numeric data is refused, and so is
+    non-finite data (NaN always; +-inf unless ``finite=False``)."""
     try:
         arr = np.asarray(value)
     except Exception as exc:  # ragged lists and the like
@@ -25,10 +28,12 @@ def as_real_array(value, name: str, *, ndim: int | tuple[int, ...] | None = None
             want = " or ".join(f"{d}-D" for d in allowed)
             raise ValueError(f"{name} must be {want}, got shape {arr.shape}")
     arr = np.asarray(arr, dtype=np.float64, order="C")  # keeps 0-d (ascontiguousarray would not)
-    if not np.all(np.isfinite(arr)):
-        bad = np.argwhere(~np.isfinite(arr))[0]
+    bad_values = ~np.isfinite(arr) if finite else np.isnan(arr)
+    if np.any(bad_values):
+        bad = np.argwhere(bad_values)[0]
         where = tuple(int(i) for i in bad) if arr.ndim else ()
-        raise ValueError(f"{name} must be finite; found {arr[tuple(bad)]} at index {where}")
+        what = "finite" if finite else "free of NaN"
+        raise ValueError(f"{name} must be {what}; found {arr[tuple(bad)]} at index {where}")
     return arr
 
 
@@ -60,13 +65,30 @@ def as_binary_rows(value, name: str, n_columns: int, what: str) -> tuple[np.ndar
     return rows, single
 
 
-def check_int(value, name: str, *, minimum: int | None = None) -> int:
-    """An integer argument (bools refused) with an optional lower bound."""
+def check_int(value, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """An integer argument (bools refused) with optional bounds."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     value = int(value)
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum:,}, got {value:,}")
+    return value
+
+
+#: Most chains (or samples) one call may run: beyond it the arrays alone would not fit in
+#: memory, and the call would fail with a MemoryError far from the argument.
+MAX_CHAINS = 10**7
+
+
+def check_real(value, name: str) -> float:
+    """A finite real number (bools, strings and complex refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
     return value
 
 
@@ -88,3 +110,14 @@ def check_probability(value, name: str) -> float:
     if not 0.0 < value < 1.0:
         raise ValueError(f"{name} must lie strictly between 0 and 1, got {value}")
     return value
+
+
+def model_states(model, value, name: str) -> np.ndarray:
+    """``value`` as a 2-D array of states of ``model`` (at least one row), checked by the
+    model's family so that every error names ``name``."""
+    check = getattr(model, "_validate_states", None)
+    if check is None:
+        raise TypeError(f"model must be a model of partition, got {type(model).__name__}")
+    if value is None:
+        raise TypeError(f"{name} must be an array of states, got None")
+    return check(value, name)

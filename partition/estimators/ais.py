@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from partition._rng import RNGLike, as_generator
-from partition._validation import check_int, check_probability
+from partition._validation import MAX_CHAINS, check_int, check_probability
 from partition.estimators.schedules import make_schedule
 from partition.results import LogZEstimate
 
@@ -100,7 +100,7 @@ def ais(
     >>> abs(est.log_z - exact) < 4 * est.stderr + 1e-3
     True
     """
-    n_chains = check_int(n_chains, "n_chains", minimum=2)
+    n_chains = check_int(n_chains, "n_chains", minimum=2, maximum=MAX_CHAINS)
     n_sweeps = check_int(n_sweeps, "n_sweeps", minimum=1)
     level = check_probability(confidence_level, "confidence_level")
     betas = make_schedule(schedule)

@@ -11,17 +11,22 @@ from typing import Any
 import numpy as np
 
 from partition._rng import as_generator
-from partition._validation import check_int, check_positive_float, check_probability
+from partition._validation import (
+    MAX_CHAINS,
+    as_real_array,
+    check_int,
+    check_positive_float,
+    check_probability,
+    model_states,
+)
 from partition.kernels.bar import log_sum_exp, sigmoid_sums
 from partition.results import LogZEstimate
 
 
 def _log_ratios(values, name: str) -> np.ndarray:
-    arr = np.asarray(values, dtype=np.float64)
+    arr = as_real_array(values, name)  # refuses complex, strings, NaN and inf
     if arr.ndim != 1 or arr.size < 2:
         raise ValueError(f"{name} must be a 1-D array of at least 2 values, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite; found {arr[~np.isfinite(arr)][0]}")
     return np.ascontiguousarray(arr)
 
 
@@ -86,6 +91,10 @@ def bar(
     maxiter = check_int(maxiter, "maxiter", minimum=1)
     tol = check_positive_float(tol, "tol")
     n_a, n_b = la.size, lb.size
+    # Work relative to the mid-range of all ratios: the bracket below adds +-1 to them, which
+    # vanishes in rounding when they are as large as 1e300; the shift is added back at the end.
+    shift = 0.5 * float(max(la.max(), lb.max())) + 0.5 * float(min(la.min(), lb.min()))
+    la, lb = la - shift, lb - shift
     m = math.log(n_a / n_b)
     # A bracket: with t = d + M - max(l) the balance h(d) <= M - t + log 2, and with
     # t = min(l) - d - M it is >= M - log 2 + t; so h(lo) > 0 > h(hi) for these ends.
@@ -124,7 +133,7 @@ def bar(
     _, sb, _, qb = sigmoid_sums(lb, delta + m, -1.0)
     variance = (n_a * qa / sa**2 - 1.0) / n_a + (n_b * qb / sb**2 - 1.0) / n_b
     return LogZEstimate.normal(
-        delta,
+        delta + shift,
         math.sqrt(max(variance, 0.0)),
         method="bar",
         confidence_level=level,
@@ -133,8 +142,8 @@ def bar(
             "n_a": n_a,
             "n_b": n_b,
             "iterations": iterations,
-            "one_sided_a": one_sided_a,
-            "one_sided_b": one_sided_b,
+            "one_sided_a": one_sided_a + shift,
+            "one_sided_b": one_sided_b + shift,
         },
     )
 
@@ -181,25 +190,26 @@ def bridge(
             f"model_a and model_b must be of one family, got {type(model_a).__name__} and "
             f"{type(model_b).__name__}"
         )
+    n_samples = check_int(n_samples, "n_samples", minimum=2, maximum=MAX_CHAINS)
+    level = check_probability(confidence_level, "confidence_level")
     gen = as_generator(rng)
     if samples_a is None:
         samples_a = exact_sample(model_a, n_samples, rng=gen)
     if samples_b is None:
         samples_b = exact_sample(model_b, n_samples, rng=gen)
-    try:
-        la = model_b.log_unnormalized_prob(samples_a) - model_a.log_unnormalized_prob(samples_a)
-    except ValueError as exc:
-        raise ValueError(f"samples_a: {exc}") from exc
-    try:
-        lb = model_b.log_unnormalized_prob(samples_b) - model_a.log_unnormalized_prob(samples_b)
-    except ValueError as exc:
-        raise ValueError(f"samples_b: {exc}") from exc
+    samples_a = model_states(model_a, samples_a, "samples_a")
+    samples_b = model_states(model_b, samples_b, "samples_b")
+    for name, states in (("samples_a", samples_a), ("samples_b", samples_b)):
+        if states.shape[0] < 2:
+            raise ValueError(f"{name} must hold at least 2 samples, got {states.shape[0]}")
+    la = model_b.log_unnormalized_prob(samples_a) - model_a.log_unnormalized_prob(samples_a)
+    lb = model_b.log_unnormalized_prob(samples_b) - model_a.log_unnormalized_prob(samples_b)
     est = bar(np.atleast_1d(la), np.atleast_1d(lb))
     return LogZEstimate.normal(
         est.log_z,
         est.stderr,
         method="bridge",
-        confidence_level=confidence_level,
+        confidence_level=level,
         n_samples=est.n_samples,
         info=dict(est.info),
     )

@@ -19,7 +19,12 @@ from scipy.special import expit, log_expit
 
 from partition._rng import RNGLike, as_generator
 from partition._stats import effective_sample_size
-from partition._validation import check_int, check_positive_float
+from partition._validation import (
+    as_real_array,
+    check_int,
+    check_positive_float,
+    check_probability,
+)
 from partition.results import LogZEstimate
 
 METHODS = ("normal", "warp3")
@@ -54,7 +59,7 @@ def flatten_draws(samples) -> tuple[np.ndarray, list[Variable]]:
         blocks, layout, start = [], [], 0
         lead = None
         for name, values in samples.items():
-            arr = np.asarray(values, dtype=np.float64)
+            arr = as_real_array(values, f"samples[{name!r}]")
             if arr.ndim < 2:
                 raise ValueError(
                     f"samples[{name!r}] must be (n_chains, n_draws, ...), got shape {arr.shape}"
@@ -69,7 +74,7 @@ def flatten_draws(samples) -> tuple[np.ndarray, list[Variable]]:
             start += size
         draws = np.concatenate(blocks, axis=2)
     else:
-        draws = np.asarray(samples, dtype=np.float64)
+        draws = as_real_array(samples, "samples")
         if draws.ndim == 2:
             draws = draws[None]
         if draws.ndim != 3:
@@ -91,13 +96,19 @@ class _Transform:
             lower, upper = np.full(n_dim, -np.inf), np.full(n_dim, np.inf)
         else:
             try:
-                lower, upper = (np.asarray(b, dtype=np.float64) for b in bounds)
+                lower, upper = bounds
             except (TypeError, ValueError) as exc:
                 raise ValueError("bounds must be a pair (lower, upper) of arrays") from exc
-            lower = np.broadcast_to(lower, (n_dim,)).copy()
-            upper = np.broadcast_to(upper, (n_dim,)).copy()
-            if np.any(np.isnan(lower)) or np.any(np.isnan(upper)):
-                raise ValueError("bounds must not contain NaN")
+            ends = []
+            for name, end in (("bounds lower", lower), ("bounds upper", upper)):
+                arr = as_real_array(end, name, ndim=(0, 1), finite=False)  # +-inf: unbounded
+                if arr.ndim == 1 and arr.shape != (n_dim,):
+                    raise ValueError(
+                        f"{name} must be a scalar or have one value per parameter ({n_dim}), "
+                        f"got shape {arr.shape}"
+                    )
+                ends.append(np.broadcast_to(arr, (n_dim,)).copy())
+            lower, upper = ends
             if np.any(lower >= upper):
                 k = int(np.argmax(lower >= upper))
                 raise ValueError(f"bounds: lower[{k}] = {lower[k]} is not below upper[{k}]")
@@ -201,6 +212,12 @@ def iterative_scheme(
         with np.errstate(invalid="ignore"):
             numer = np.where(np.isinf(e2), 1.0 / s1, e2 / (s1 * e2 + s2 * r))
         r = float(np.mean(numer) / np.mean(1.0 / (s1 * e1 + s2 * r)))
+        if not r > 0.0:
+            raise ValueError(
+                "bridge sampling: every proposal draw has zero posterior density, so the "
+                "posterior and the proposal do not overlap; check log_density and the bounds, "
+                "or use method='warp3'"
+            )
         if abs(r - previous) / r <= tol:
             return math.log(r) + lstar, iteration, True
     return math.log(r) + lstar, maxiter, False
@@ -285,6 +302,7 @@ def bridge_sampling(
         raise ValueError(f"method must be 'normal' or 'warp3', got {method!r}")
     if not callable(log_density):
         raise TypeError("log_density must be callable: x (n, n_dim) -> log density (n,)")
+    level = check_probability(confidence_level, "confidence_level")
     repetitions = check_int(repetitions, "repetitions", minimum=1)
     maxiter = check_int(maxiter, "maxiter", minimum=1)
     tol = check_positive_float(tol, "tol")
@@ -393,7 +411,7 @@ def bridge_sampling(
         log_ml,
         cv,
         method=f"bridge_sampling ({method})",
-        confidence_level=confidence_level,
+        confidence_level=level,
         n_samples=int(2 * n_iter),
         ess=neff,
         info=info,

@@ -8,9 +8,17 @@ from typing import Any
 import numpy as np
 
 from partition._rng import RNGLike, as_generator
+from partition._validation import check_int, model_states
+from partition.estimators.schedules import make_schedule
 from partition.results import LogLikelihoodEstimate, LogZBounds
 
 EXACT_MAX_TERMS = 2.0**33  # about 10 s here
+_NO_LIMIT = float(np.finfo(np.float64).max)  # exact=True: enumerate whatever it costs
+
+
+def _log_unnormalized(model: Any, data, name: str) -> np.ndarray:
+    """``model.log_unnormalized_prob(data)`` of checked states (errors name ``name``)."""
+    return np.atleast_1d(model.log_unnormalized_prob(model_states(model, data, name)))
 
 
 @dataclass(frozen=True)
@@ -110,8 +118,25 @@ def evaluate(
     """
     import partition as pt
 
+    # every argument is checked before the first chain runs
+    if exact is not None and not isinstance(exact, bool | np.bool_):
+        raise TypeError(f"exact must be True, False or None, got {exact!r}")
+    if not isinstance(bdmc, bool | np.bool_):
+        raise TypeError(f"bdmc must be True or False, got {bdmc!r}")
+    check_int(n_chains, "n_chains", minimum=2)
+    make_schedule(schedule)
+    log_unnormalized = _log_unnormalized(model, data, "data")
+    if train_data is not None:
+        _log_unnormalized(model, train_data, "train_data")
     gen = as_generator(rng)
-    data = np.asarray(data)
+    exact_ll = None
+    if exact is None or exact:
+        try:
+            max_terms = _NO_LIMIT if exact else EXACT_MAX_TERMS
+            exact_ll = pt.log_likelihood(model, data, pt.exact_log_z(model, max_terms=max_terms))
+        except ValueError:
+            if exact:
+                raise
     ais = pt.ais(model, n_chains=n_chains, schedule=schedule, data=train_data, rng=gen)
     ll_ais = pt.log_likelihood(model, data, ais)
     bounds = ll_bounds = None
@@ -122,22 +147,14 @@ def evaluate(
             pass
         else:
             bounds = pt.bdmc(model, n_chains=n_chains, schedule=schedule, data=train_data, rng=gen)
-            unnormalized = float(np.mean(model.log_unnormalized_prob(data)))
+            unnormalized = float(np.mean(log_unnormalized))
             ll_bounds = (unnormalized - bounds.upper.log_z, unnormalized - bounds.lower.log_z)
-    exact_ll = None
-    if exact is None or exact:
-        try:
-            max_terms = float("inf") if exact else EXACT_MAX_TERMS
-            exact_ll = pt.log_likelihood(model, data, pt.exact_log_z(model, max_terms=max_terms))
-        except ValueError:
-            if exact:
-                raise
     return Evaluation(
         ais=ll_ais,
         bounds=bounds,
         log_likelihood_bounds=ll_bounds,
         exact=exact_ll,
-        n_examples=int(data.shape[0]),
+        n_examples=int(np.size(log_unnormalized)),
         info={"ais_log_z": ais.log_z},
     )
 

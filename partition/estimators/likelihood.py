@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from partition._validation import model_states
 from partition.results import (
     ConfidenceInterval,
     LogLikelihoodEstimate,
@@ -52,14 +53,8 @@ def log_likelihood(model: Any, data, log_z: LogZEstimate | float) -> LogLikeliho
         estimate = LogZEstimate.exact(float(log_z), method="given")
     else:
         raise TypeError(f"log_z must be a LogZEstimate or a float, got {type(log_z).__name__}")
-    data_arr = np.asarray(data)
-    if data_arr.ndim != 2 or data_arr.shape[0] == 0:
-        raise ValueError(f"data must be 2-D with at least one row, got shape {data_arr.shape}")
-    try:
-        unnormalized = np.asarray(model.log_unnormalized_prob(data_arr), dtype=np.float64)
-    except ValueError as exc:
-        message = str(exc).replace("v must", "data must")
-        raise ValueError(message) from exc
+    data_arr = model_states(model, data, "data")
+    unnormalized = np.asarray(model.log_unnormalized_prob(data_arr), dtype=np.float64)
     per_example = unnormalized - estimate.log_z
     mean = float(per_example.mean())
     mean_unnormalized = float(unnormalized.mean())

@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-from partition._validation import check_int, check_positive_float
+from partition._validation import as_real_array, check_int, check_positive_float
 
 #: Names accepted by :func:`make_schedule`.
 SCHEDULES = ("salakhutdinov_murray", "linear", "geometric", "sigmoid")
@@ -98,11 +98,9 @@ def validate_schedule(betas, name: str = "schedule") -> np.ndarray:
     >>> validate_schedule([0, 0.5, 1]).tolist()
     [0.0, 0.5, 1.0]
     """
-    arr = np.asarray(betas, dtype=np.float64)
+    arr = as_real_array(betas, name)  # refuses complex, strings, NaN and inf
     if arr.ndim != 1 or arr.size < 2:
         raise ValueError(f"{name} must be a 1-D array of at least 2 betas, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite; found {arr[~np.isfinite(arr)][0]}")
     if arr[0] != 0.0 or arr[-1] != 1.0:
         raise ValueError(f"{name} must start at 0 and end at 1, got {arr[0]} ... {arr[-1]}")
     steps = np.diff(arr)
@@ -114,7 +112,12 @@ def validate_schedule(betas, name: str = "schedule") -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
-def make_schedule(schedule) -> np.ndarray:
+#: Most intervals a schedule may have (the default has 14,500): more is a mistake, and would
+#: fail with a MemoryError far from the call.
+MAX_INTERVALS = 10**7
+
+
+def make_schedule(schedule, name: str = "schedule") -> np.ndarray:
     """Resolve a schedule argument: a name from :data:`SCHEDULES`, an int (number of
     intervals of the sigmoid schedule), or an array of betas (validated).
 
@@ -132,8 +135,11 @@ def make_schedule(schedule) -> np.ndarray:
             "sigmoid": lambda: sigmoid(1000),
         }
         if schedule not in builders:
-            raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {schedule!r}")
+            raise ValueError(f"{name} must be one of {', '.join(SCHEDULES)}, got {schedule!r}")
         return builders[schedule]()
     if isinstance(schedule, numbers.Integral) and not isinstance(schedule, bool):
-        return sigmoid(check_int(schedule, "schedule", minimum=1))
-    return validate_schedule(schedule)
+        n = check_int(schedule, name, minimum=1)
+        if n > MAX_INTERVALS:
+            raise ValueError(f"{name} must be at most {MAX_INTERVALS:,} intervals, got {n:,}")
+        return sigmoid(n)
+    return validate_schedule(schedule, name)

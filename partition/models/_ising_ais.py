@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from partition._progress import Progress
-from partition._validation import as_real_array
 from partition.kernels._random import seed_streams
 from partition.kernels.ising import ais_ising, sample_uniform_spins
 
@@ -78,12 +77,7 @@ class IsingAnnealingPath:
 
     def validate_states(self, states, name: str) -> np.ndarray:
         """Spin states ``(n, n_spins)`` of +-1, the chains' starting points."""
-        arr = as_real_array(states, name, ndim=2)
-        if arr.shape[1] != self.model.n_spins or arr.shape[0] < 1:
-            raise ValueError(f"{name} must have shape (n, {self.model.n_spins}), got {arr.shape}")
-        if np.any(np.abs(arr) != 1.0):
-            raise ValueError(f"{name} must hold spins -1 or +1")
-        return arr
+        return self.model._validate_states(states, name)
 
     def run(
         self,

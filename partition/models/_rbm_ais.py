@@ -16,7 +16,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from partition._progress import Progress
-from partition._validation import as_binary_rows
+from partition._validation import as_real_array
 from partition.kernels._random import seed_streams
 from partition.kernels.rbm import CHUNK, ais_batched, ais_fused
 from partition.kernels.rbm import sample_base as sample_base_kernel
@@ -44,14 +44,12 @@ def _softplus(x: np.ndarray) -> np.ndarray:
     return np.logaddexp(0.0, x)
 
 
-def base_visible_bias(model, base, data) -> tuple[np.ndarray, str]:
+def base_visible_bias(model, base, data, data_name: str = "data") -> tuple[np.ndarray, str]:
     """Visible biases of the base model (no couplings) from the ``base`` / ``data`` options."""
     from partition.models.rbm import BernoulliRBM
 
     if data is not None:
-        rows, _ = as_binary_rows(data, "data", model.n_visible, "n_visible")
-        if rows.shape[0] == 0:
-            raise ValueError("data must have at least one row")
+        rows = model._validate_states(data, data_name)
     if base is None:
         base = "data" if data is not None else "uniform"
     if isinstance(base, str):
@@ -71,8 +69,8 @@ def base_visible_bias(model, base, data) -> tuple[np.ndarray, str]:
         if np.any(base.weights != 0.0):
             raise ValueError("base must be an RBM with zero weights (an independent model)")
         return np.array(base.visible_bias), "given RBM with zero weights"
-    bias = np.asarray(base, dtype=np.float64)
-    if bias.shape != (model.n_visible,) or not np.all(np.isfinite(bias)):
+    bias = as_real_array(base, "base")  # refuses strings, complex, NaN and inf
+    if bias.shape != (model.n_visible,):
         raise ValueError(
             f"base biases must be finite with shape ({model.n_visible},), got {bias.shape}"
         )
@@ -150,10 +148,7 @@ class RBMAnnealingPath:
 
     def validate_states(self, states, name: str) -> np.ndarray:
         """Binary visible states ``(n, n_visible)``, the chains' starting points."""
-        rows, _ = as_binary_rows(states, name, self.model.n_visible, "n_visible")
-        if rows.ndim != 2 or rows.shape[0] < 1:
-            raise ValueError(f"{name} must be 2-D with at least one row")
-        return rows
+        return self.model._validate_states(states, name)
 
     def run(
         self,

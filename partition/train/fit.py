@@ -32,7 +32,9 @@ from partition._validation import (
     as_binary_rows,
     check_int,
     check_positive_float,
+    check_real,
 )
+from partition.estimators.schedules import make_schedule
 from partition.models.rbm import BernoulliRBM
 from partition.train.objectives import (
     free_energy_gradient,
@@ -126,6 +128,13 @@ def _initial_model(data, n_hidden, gen, init_scale):
     )
 
 
+def _as_tuple(values, name: str) -> tuple:
+    try:
+        return tuple(values)
+    except TypeError as exc:
+        raise TypeError(f"{name} must be a tuple of callables, got {values!r}") from exc
+
+
 def fit_rbm(
     data,
     n_hidden: int,
@@ -208,22 +217,36 @@ def fit_rbm(
     """
     if np.ndim(data) != 2:
         raise ValueError(f"data must be 2-D (n_examples, n_visible), got shape {np.shape(data)}")
+    if np.shape(data)[1] == 0:
+        raise ValueError(f"data must have at least one column (visible unit), got {np.shape(data)}")
     rows, _ = as_binary_rows(data, "data", np.shape(data)[1], "data width")
     if rows.shape[0] < 2:
         raise ValueError(f"data must have at least 2 rows, got {rows.shape[0]}")
     n_visible = rows.shape[1]
     test = None
     if test_data is not None:
+        if np.ndim(test_data) != 2:
+            raise ValueError(f"test_data must be 2-D (n, {n_visible}), got {np.shape(test_data)}")
         test, _ = as_binary_rows(test_data, "test_data", n_visible, "n_visible of data")
+        if test.shape[0] == 0:
+            raise ValueError("test_data must hold at least one row")
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    # checked now, not at the first checkpoint
+    if callable(callbacks) or not all(callable(cb) for cb in _as_tuple(callbacks, "callbacks")):
+        raise TypeError(f"callbacks must be a tuple of callables, got {callbacks!r}")
+    callbacks = tuple(callbacks)
+    ais_chains = check_int(ais_chains, "ais_chains", minimum=2)
+    make_schedule(ais_schedule, name="ais_schedule")
     n_hidden = check_int(n_hidden, "n_hidden", minimum=1)
     n_epochs = check_int(n_epochs, "n_epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     learning_rate = check_positive_float(learning_rate, "learning_rate")
-    if not 0.0 <= float(momentum) < 1.0:
+    momentum = check_real(momentum, "momentum")
+    if not 0.0 <= momentum < 1.0:
         raise ValueError(f"momentum must lie in [0, 1), got {momentum}")
-    if not 0.0 <= float(weight_decay) < 1.0:
+    weight_decay = check_real(weight_decay, "weight_decay")
+    if not 0.0 <= weight_decay < 1.0:
         raise ValueError(f"weight_decay must lie in [0, 1), got {weight_decay}")
     k = check_int(k, "k", minimum=1)
     n_temperatures = check_int(n_temperatures, "n_temperatures", minimum=1)

@@ -1,0 +1,266 @@
+"""Bad input, one table row each: a clear error naming the argument, before any work.
+
+Add a row for each new defect. ``before_work`` rows replace the function that does the work
+with one that fails the test if it is reached.
+"""
+
+import sys
+
+import numpy as np
+import pytest
+
+import partition as pt
+from partition.models.ising import Lattice
+
+bdmc_module = sys.modules["partition.estimators.bdmc"]  # the package re-exports bdmc()
+
+RBM = pt.BernoulliRBM.random(6, 4, weight_scale=0.5, rng=0)
+V = (np.random.default_rng(0).random((5, 6)) < 0.5).astype(float)
+DIGITS_TRAIN = pt.datasets.digits()[0]
+DRAWS = np.random.default_rng(0).normal(size=(400, 2))
+
+
+def log_normal(x):
+    return -0.5 * (x**2).sum(1)
+
+
+# (id, call, error, message) -- the message must name the argument
+ROWS = [
+    # bdmc and reverse AIS
+    (
+        "bdmc-samples",
+        lambda: pt.bdmc(RBM, samples=np.full((3, 6), 0.5)),
+        ValueError,
+        "samples must be binary",
+    ),
+    ("bdmc-n_burnin", lambda: pt.bdmc(RBM, n_burnin=0), ValueError, "n_burnin must be >= 1"),
+    (
+        "raise-base_data",
+        lambda: pt.raise_log_likelihood(RBM, V, base_data=np.full((2, 6), 0.5)),
+        ValueError,
+        "base_data must be binary",
+    ),
+    (
+        "raise-data-complex",
+        lambda: pt.raise_log_likelihood(RBM, V + 0j),
+        TypeError,
+        "data must hold real",
+    ),
+    # fit_rbm: checked up front, not at the first checkpoint
+    (
+        "fit-callbacks",
+        lambda: pt.fit_rbm(DIGITS_TRAIN, 4, callbacks=print),
+        TypeError,
+        "callbacks must be a tuple of callables",
+    ),
+    (
+        "fit-callbacks-items",
+        lambda: pt.fit_rbm(DIGITS_TRAIN, 4, callbacks=(1,)),
+        TypeError,
+        "callbacks must be a tuple of callables",
+    ),
+    (
+        "fit-ais_chains",
+        lambda: pt.fit_rbm(DIGITS_TRAIN, 4, ais_chains=1),
+        ValueError,
+        "ais_chains must be >= 2",
+    ),
+    (
+        "fit-ais_schedule",
+        lambda: pt.fit_rbm(DIGITS_TRAIN, 4, ais_schedule=[0.0, 0.5]),
+        ValueError,
+        "ais_schedule must start at 0 and end at 1",
+    ),
+    (
+        "fit-test_data-empty",
+        lambda: pt.fit_rbm(DIGITS_TRAIN, 4, test_data=np.zeros((0, 64))),
+        ValueError,
+        "test_data must hold at least one row",
+    ),
+    (
+        "fit-momentum-str",
+        lambda: pt.fit_rbm(DIGITS_TRAIN, 4, momentum="0.5"),
+        TypeError,
+        "momentum must be a real number",
+    ),
+    (
+        "fit-data-no-columns",
+        lambda: pt.fit_rbm(np.zeros((5, 0)), 4),
+        ValueError,
+        "data must have at least one column",
+    ),
+    # bridge and bridge_sampling
+    (
+        "bridge-n_samples",
+        lambda: pt.bridge(RBM, RBM, n_samples=0),
+        ValueError,
+        "n_samples must be >= 2",
+    ),
+    (
+        "bridge-one-row",
+        lambda: pt.bridge(RBM, RBM, V[:1], V),
+        ValueError,
+        "samples_a must hold at least 2 samples",
+    ),
+    (
+        "bridge-complex",
+        lambda: pt.bridge(RBM, RBM, V, V + 0j),
+        TypeError,
+        "samples_b must hold real",
+    ),
+    (
+        "bridge-level",
+        lambda: pt.bridge(RBM, RBM, V, V, confidence_level=1.5),
+        ValueError,
+        "confidence_level",
+    ),
+    (
+        "bs-level",
+        lambda: pt.bridge_sampling(log_normal, DRAWS, confidence_level=7),
+        ValueError,
+        "confidence_level",
+    ),
+    (
+        "bs-draws-complex",
+        lambda: pt.bridge_sampling(log_normal, DRAWS + 0j),
+        TypeError,
+        "samples must hold real",
+    ),
+    (
+        "bs-bounds-complex",
+        lambda: pt.bridge_sampling(log_normal, DRAWS, bounds=(0j, 1.0)),
+        TypeError,
+        "bounds lower must hold real",
+    ),
+    (
+        "bs-bounds-str",
+        lambda: pt.bridge_sampling(log_normal, DRAWS, bounds=("a", 1.0)),
+        TypeError,
+        "bounds lower must hold real",
+    ),
+    (
+        "bs-bounds-length",
+        lambda: pt.bridge_sampling(log_normal, DRAWS, bounds=([0] * 3, 1e9)),
+        ValueError,
+        "bounds lower must be a scalar or have one value per parameter",
+    ),
+    # coerced values
+    (
+        "ais-schedule-complex",
+        lambda: pt.ais(RBM, schedule=np.array([0, 0.5, 1]) + 0j),
+        TypeError,
+        "schedule must hold real",
+    ),
+    (
+        "ais-schedule-str",
+        lambda: pt.ais(RBM, schedule=["0", "1"]),
+        TypeError,
+        "schedule must hold real",
+    ),
+    (
+        "ais-base-complex",
+        lambda: pt.ais(RBM, base=np.zeros(6) + 0j),
+        TypeError,
+        "base must hold real",
+    ),
+    ("ais-base-str", lambda: pt.ais(RBM, base=["a"] * 6), TypeError, "base must hold real"),
+    (
+        "bar-complex",
+        lambda: pt.bar(np.ones(3) + 1j, np.ones(3)),
+        TypeError,
+        "log_ratios_a must hold real",
+    ),
+    ("bar-str", lambda: pt.bar(np.ones(3), ["1", "2"]), TypeError, "log_ratios_b must hold real"),
+    (
+        "from_log_weights-complex",
+        lambda: pt.LogZEstimate.from_log_weights(np.ones(3) + 1j, method="x"),
+        TypeError,
+        "log_weights must hold real",
+    ),
+    # raw internal errors before
+    (
+        "ising-couplings-length",
+        lambda: pt.IsingModel(3, [[0, 1], [1, 2]], [1.0, 2.0, 3.0]),
+        ValueError,
+        "couplings must be a scalar or one value per edge",
+    ),
+    (
+        "ising-lattice-str",
+        lambda: pt.IsingModel(4, [[0, 1]], 1.0, lattice="foo"),
+        TypeError,
+        "lattice must be a Lattice",
+    ),
+    (
+        "ising-lattice-bonds",
+        lambda: pt.IsingModel(9, [[0, 4]], 1.0, lattice=Lattice((3, 3), "periodic")),
+        ValueError,
+        "edges: bond",
+    ),
+    (
+        "log_likelihood-None",
+        lambda: pt.log_likelihood(None, V, 1.0),
+        TypeError,
+        "model must be a model of partition",
+    ),
+    (
+        "ais-huge-chains",
+        lambda: pt.ais(RBM, n_chains=10**12),
+        ValueError,
+        "n_chains must be <= 10,000,000",
+    ),
+    (
+        "ais-huge-schedule",
+        lambda: pt.ais(RBM, schedule=10**12),
+        ValueError,
+        "schedule must be at most",
+    ),
+    (
+        "reverse-huge-chains",
+        lambda: pt.reverse_ais(RBM, n_chains=10**12),
+        ValueError,
+        "n_chains must be <=",
+    ),
+    (
+        "bridge-huge-samples",
+        lambda: pt.bridge(RBM, RBM, n_samples=10**12),
+        ValueError,
+        "n_samples must be <=",
+    ),
+    (
+        "ising_log_z-max_terms",
+        lambda: pt.ising_log_z(300, coupling=0.3, boundary="open"),
+        ValueError,
+        "max_terms",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "match"), [r[1:] for r in ROWS],
+                         ids=[r[0] for r in ROWS])  # fmt: skip
+def test_bad_input_names_the_argument(call, error, match, monkeypatch):
+    monkeypatch.setattr(bdmc_module, "ais", _must_not_run)  # bdmc's forward run
+    with pytest.raises(error, match=match):
+        call()
+
+
+def _must_not_run(*args, **kwargs):
+    raise AssertionError("the work started before the input was checked")
+
+
+def test_bar_with_huge_equal_ratios_is_their_value():
+    # "bracket invalid (this is a bug)" before: the +-1 of the bracket vanished at 1e300
+    est = pt.bar(np.full(10, 1e300), np.full(10, 1e300))
+    assert est.log_z == 1e300
+    shifted = pt.bar(np.full(10, 1e300) + np.arange(10) * 1e285, np.full(10, 1e300))
+    assert 1e300 <= shifted.log_z <= 1e300 + 1e286
+
+
+def test_bridge_sampling_without_overlap_says_so():
+    # ZeroDivisionError before: every proposal draw had zero posterior density
+    keys = {tuple(row) for row in DRAWS}
+
+    def only_at_the_draws(x):
+        return np.array([0.0 if tuple(row) in keys else -np.inf for row in x])
+
+    with pytest.raises(ValueError, match="do not overlap"):
+        pt.bridge_sampling(only_at_the_draws, DRAWS, rng=0)
