@@ -77,3 +77,23 @@ def test_without_matplotlib_and_arviz_import_works_and_errors_name_the_extra():
     assert proc.returncode == 0, proc.stderr
     assert "pip install 'partition[plot]'" in proc.stdout
     assert "pip install 'partition[diagnostics]'" in proc.stdout
+
+
+@pytest.mark.parametrize("phi", [0.0, 0.5, 0.9, -0.3])
+def test_internal_ess_agrees_with_arviz(phi):
+    # bridge_sampling uses partition._stats.effective_sample_size (no arviz at run time);
+    # it must agree with arviz's Geyer estimate ("mean") on AR(1) chains
+    az = pytest.importorskip("arviz")
+    from partition._stats import effective_sample_size
+
+    rng = np.random.default_rng(1)
+    x = np.zeros((4, 2000))
+    noise = rng.normal(size=x.shape)
+    for t in range(1, x.shape[1]):
+        x[:, t] = phi * x[:, t - 1] + noise[:, t]
+    ours = effective_sample_size(x)
+    theirs = float(az.ess(x, method="mean"))
+    assert abs(ours - theirs) / theirs < 0.05
+    # and the AR(1) truth n (1 - phi) / (1 + phi), within sampling error
+    truth = x.size * (1 - phi) / (1 + phi)
+    assert abs(ours - truth) / truth < 0.25

@@ -13,7 +13,7 @@ from partition.estimators import schedules as S
 def test_schedules_run_from_zero_to_one_ascending(betas):
     assert betas[0] == 0.0 and betas[-1] == 1.0
     assert np.all(np.diff(betas) > 0)
-    assert S.validate_schedule(betas) is not None
+    np.testing.assert_array_equal(S.validate_schedule(list(betas)), betas)  # a list round-trips
 
 
 def test_salakhutdinov_murray_counts_and_scale():
