@@ -8,6 +8,13 @@ Cases:
   per temperature), ``pt.ais`` batched float64 and float32.
 - ``64x20``: 1,000 chains, 10,000 temperatures: NumPy AIS against ``pt.ais`` (auto driver,
   batched for this size, and the fused driver).
+- ``64x20 S&M``: 100 chains (the chain count of Salakhutdinov & Murray's protocol), 10,000
+  linear temperatures: NumPy AIS (as PyDeep runs it) against ``pt.ais`` with each driver.
+
+- ``784x500 drivers``: 100 chains, 100 temperatures, fused against batched and ``auto``.
+
+So each table shows whether ``auto`` picks the fastest driver, and the 1- and 2-thread rows
+give the thread speed-up at 100 chains.
 
 Weights are N(0, 0.05^2) (784x500) and N(0, 0.5^2) (64x20), biases N(0, 1).
 """
@@ -53,6 +60,23 @@ def cases(quick: bool = False) -> list[Case]:
             work_unit="temperatures",
         )
     )
+    betas_short = np.linspace(0.0, 1.0, n_steps // 10 + 1)
+    out.append(
+        Case(
+            name="784x500 drivers",
+            params={"n_visible": 784, "n_hidden": 500, "n_chains": 100, "n_steps": n_steps // 10},
+            implementations={
+                "pt.ais fused": _ais(big, 100, betas_short, driver="fused"),
+                "pt.ais batched": _ais(big, 100, betas_short, driver="batched"),
+                "pt.ais auto": _ais(big, 100, betas_short),
+            },
+            baseline="pt.ais batched",
+            repeat=1,
+            warmup=("pt.ais fused",),
+            work=n_steps // 10,
+            work_unit="temperatures",
+        )
+    )
     small = pt.BernoulliRBM.random(64, 20, weight_scale=0.5, rng=2)
     n_small = 1000 if quick else 10000
     betas_small = np.linspace(0.0, 1.0, n_small + 1)
@@ -70,6 +94,26 @@ def cases(quick: bool = False) -> list[Case]:
             baseline="numpy_ais",
             repeat=1,
             warmup=("pt.ais fused", "pt.ais auto (batched)"),
+            work=n_small,
+            work_unit="temperatures",
+        )
+    )
+    betas_sm = np.linspace(0.0, 1.0, n_small + 1)
+    out.append(
+        Case(
+            name="64x20 S&M",
+            params={"n_visible": 64, "n_hidden": 20, "n_chains": 100, "n_steps": n_small},
+            implementations={
+                "numpy_ais": lambda: ais_numpy(
+                    *small.params, np.zeros(64), betas_sm, 100, np.random.default_rng(0)
+                ),
+                "pt.ais fused": _ais(small, 100, betas_sm, driver="fused"),
+                "pt.ais batched": _ais(small, 100, betas_sm, driver="batched"),
+                "pt.ais auto": _ais(small, 100, betas_sm),
+            },
+            baseline="numpy_ais",
+            repeat=3,
+            warmup=("pt.ais fused", "pt.ais batched"),
             work=n_small,
             work_unit="temperatures",
         )
