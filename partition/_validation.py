@@ -80,6 +80,11 @@ def check_int(value, name: str, *, minimum: int | None = None, maximum: int | No
 #: Most chains (or samples) one call may run: beyond it the arrays alone would not fit in
 #: memory, and the call would fail with a MemoryError far from the argument.
 MAX_CHAINS = 10**7
+#: Most weights of one RBM (8 GB of float64), spins of one Ising model and sweeps per
+#: temperature: the same reasoning.
+MAX_WEIGHTS = 10**9
+MAX_SPINS = 10**8
+MAX_SWEEPS = 10**6
 
 
 def check_real(value, name: str) -> float:
@@ -90,6 +95,15 @@ def check_real(value, name: str) -> float:
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
     return value
+
+
+def check_weight_count(n_visible: int, n_hidden: int) -> None:
+    """Refuse an RBM of more than ``MAX_WEIGHTS`` weights before allocating it."""
+    if n_visible * n_hidden > MAX_WEIGHTS:
+        raise ValueError(
+            f"n_visible x n_hidden must be at most {MAX_WEIGHTS:,} weights, got "
+            f"{n_visible:,} x {n_hidden:,}"
+        )
 
 
 def check_positive_float(value, name: str) -> float:

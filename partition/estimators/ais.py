@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from partition._rng import RNGLike, as_generator
-from partition._validation import MAX_CHAINS, check_int, check_probability
+from partition._validation import MAX_CHAINS, MAX_SWEEPS, check_int, check_probability
 from partition.estimators.schedules import make_schedule
 from partition.results import LogZEstimate
 
@@ -101,7 +101,7 @@ def ais(
     True
     """
     n_chains = check_int(n_chains, "n_chains", minimum=2, maximum=MAX_CHAINS)
-    n_sweeps = check_int(n_sweeps, "n_sweeps", minimum=1)
+    n_sweeps = check_int(n_sweeps, "n_sweeps", minimum=1, maximum=MAX_SWEEPS)
     level = check_probability(confidence_level, "confidence_level")
     betas = make_schedule(schedule)
     gen = as_generator(rng)

@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 
 from partition._rng import RNGLike, as_generator
-from partition._validation import MAX_CHAINS, check_int, check_probability, model_states
+from partition._validation import (
+    MAX_CHAINS,
+    MAX_SWEEPS,
+    check_int,
+    check_probability,
+    model_states,
+)
 from partition.estimators.ais import _path, ais
 from partition.estimators.bridge import bar
 from partition.estimators.schedules import make_schedule
@@ -116,7 +122,7 @@ def reverse_ais(
     'exact'
     """
     n_chains = check_int(n_chains, "n_chains", minimum=2, maximum=MAX_CHAINS)
-    n_sweeps = check_int(n_sweeps, "n_sweeps", minimum=1)
+    n_sweeps = check_int(n_sweeps, "n_sweeps", minimum=1, maximum=MAX_SWEEPS)
     n_burnin = check_int(n_burnin, "n_burnin", minimum=1)
     level = check_probability(confidence_level, "confidence_level")
     betas = make_schedule(schedule)
@@ -282,7 +288,7 @@ def raise_log_likelihood(
     'raise'
     """
     n_chains = check_int(n_chains, "n_chains", minimum=2, maximum=MAX_CHAINS)
-    n_sweeps = check_int(n_sweeps, "n_sweeps", minimum=1)
+    n_sweeps = check_int(n_sweeps, "n_sweeps", minimum=1, maximum=MAX_SWEEPS)
     level = check_probability(confidence_level, "confidence_level")
     betas = make_schedule(schedule)
     examples = model_states(model, data, "data")

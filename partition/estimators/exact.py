@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from partition._rng import as_generator
-from partition._validation import check_int, check_positive_float
+from partition._validation import MAX_CHAINS, check_int, check_positive_float
 from partition.models.rbm import DEFAULT_MAX_TERMS
 from partition.results import LogZEstimate
 
@@ -68,7 +68,7 @@ def exact_sample(model: Any, n: int, *, rng=None) -> np.ndarray:
     >>> pt.exact_sample(rbm, 3, rng=1).shape
     (3, 6)
     """
-    n = check_int(n, "n", minimum=1)
+    n = check_int(n, "n", minimum=1, maximum=MAX_CHAINS)
     method = getattr(model, "_exact_sample", None)
     if method is None:
         raise TypeError(f"exact_sample has no exact sampler for {type(model).__name__}")

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from partition._validation import as_real_array, check_int
+from partition._validation import MAX_SPINS, as_real_array, check_int
 
 BOUNDARIES = ("periodic", "open")
 
@@ -51,6 +51,8 @@ def square_lattice_edges(L: int, M: int | None = None, boundary: str = "periodic
     """
     L = check_int(L, "L", minimum=1)
     M = L if M is None else check_int(M, "M", minimum=1)
+    if L * M > MAX_SPINS:
+        raise ValueError(f"L x M must be at most {MAX_SPINS:,} spins, got {L} x {M}")
     if boundary not in BOUNDARIES:
         raise ValueError(f"boundary must be 'periodic' or 'open', got {boundary!r}")
     periodic = boundary == "periodic"
@@ -156,7 +158,7 @@ class IsingModel:
     lattice: Lattice | None = None
 
     def __post_init__(self) -> None:
-        n = check_int(self.n_spins, "n_spins", minimum=1)
+        n = check_int(self.n_spins, "n_spins", minimum=1, maximum=MAX_SPINS)
         edges, couplings = _merge_edges(n, self.edges, self.couplings)
         fields = as_real_array(self.fields, "fields", ndim=(0, 1))
         if fields.ndim == 1 and fields.shape != (n,):

@@ -22,6 +22,7 @@ from partition._validation import (
     as_real_array,
     check_int,
     check_positive_float,
+    check_weight_count,
     frozen,
 )
 
@@ -232,6 +233,7 @@ class BernoulliRBM:
         """
         n_visible = check_int(n_visible, "n_visible", minimum=1)
         n_hidden = check_int(n_hidden, "n_hidden", minimum=1)
+        check_weight_count(n_visible, n_hidden)
         weight_scale = check_positive_float(weight_scale, "weight_scale")
         bias_scale = check_positive_float(bias_scale, "bias_scale")
         gen = as_generator(rng)

@@ -29,10 +29,12 @@ from scipy.special import expit
 
 from partition._rng import RNGLike, as_generator
 from partition._validation import (
+    MAX_CHAINS,
     as_binary_rows,
     check_int,
     check_positive_float,
     check_real,
+    check_weight_count,
 )
 from partition.estimators.schedules import make_schedule
 from partition.models.rbm import BernoulliRBM
@@ -239,6 +241,7 @@ def fit_rbm(
     ais_chains = check_int(ais_chains, "ais_chains", minimum=2)
     make_schedule(ais_schedule, name="ais_schedule")
     n_hidden = check_int(n_hidden, "n_hidden", minimum=1)
+    check_weight_count(n_visible, n_hidden)
     n_epochs = check_int(n_epochs, "n_epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     learning_rate = check_positive_float(learning_rate, "learning_rate")
@@ -249,10 +252,10 @@ def fit_rbm(
     if not 0.0 <= weight_decay < 1.0:
         raise ValueError(f"weight_decay must lie in [0, 1), got {weight_decay}")
     k = check_int(k, "k", minimum=1)
-    n_temperatures = check_int(n_temperatures, "n_temperatures", minimum=1)
-    n_persistent = (
-        batch_size if n_persistent is None else check_int(n_persistent, "n_persistent", minimum=1)
-    )
+    n_temperatures = check_int(n_temperatures, "n_temperatures", minimum=1, maximum=1000)
+    if n_persistent is None:
+        n_persistent = batch_size
+    n_persistent = check_int(n_persistent, "n_persistent", minimum=1, maximum=MAX_CHAINS)
     nce_noise_ratio = check_positive_float(nce_noise_ratio, "nce_noise_ratio")
     monitor_every = check_int(monitor_every, "monitor_every", minimum=0)
     gen = as_generator(rng)
