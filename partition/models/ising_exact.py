@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from scipy.special import logsumexp
 
-from partition._validation import check_int, check_positive_float
+from partition._validation import check_int, check_positive_float, check_real
 
 BRUTE_FORCE_MAX_SPINS = 24
 TRANSFER_MAX_WIDTH = 20
@@ -43,12 +43,7 @@ def _log_abs_2sinh(x: np.ndarray) -> np.ndarray:
 
 
 def _check_coupling(coupling) -> float:
-    if isinstance(coupling, bool) or not isinstance(coupling, numbers.Real):
-        raise TypeError(f"coupling must be a real number, got {type(coupling).__name__}")
-    k = float(coupling)
-    if not math.isfinite(k):
-        raise ValueError(f"coupling must be finite, got {k}")
-    return k
+    return check_real(coupling, "coupling")
 
 
 def kaufman_log_z(L: int, M: int | None = None, coupling: float = 1.0) -> float:
