@@ -128,10 +128,19 @@ def check_probability(value, name: str) -> float:
 
 def model_states(model, value, name: str) -> np.ndarray:
     """``value`` as a 2-D array of states of ``model`` (at least one row), checked by the
-    model's family so that every error names ``name``."""
+    model's family (``_validate_states``) so that every error names ``name``; a model of the
+    user's with only ``log_unnormalized_prob`` gets real, finite 2-D states."""
     check = getattr(model, "_validate_states", None)
-    if check is None:
-        raise TypeError(f"model must be a model of partition, got {type(model).__name__}")
+    if check is None and not hasattr(model, "log_unnormalized_prob"):
+        raise TypeError(
+            f"model must be a model of partition (or have log_unnormalized_prob), got "
+            f"{type(model).__name__}"
+        )
     if value is None:
         raise TypeError(f"{name} must be an array of states, got None")
+    if check is None:  # a user's model: real 2-D states, the rest is the model's business
+        states = as_real_array(value, name, ndim=2)
+        if states.shape[0] < 1:
+            raise ValueError(f"{name} must hold at least one row")
+        return states
     return check(value, name)

@@ -264,3 +264,14 @@ def test_bridge_sampling_without_overlap_says_so():
 
     with pytest.raises(ValueError, match="do not overlap"):
         pt.bridge_sampling(only_at_the_draws, DRAWS, rng=0)
+
+
+def test_a_users_model_with_only_log_unnormalized_prob_still_works():
+    class Gaussian:  # not a family of partition: duck-typed through log_unnormalized_prob
+        def log_unnormalized_prob(self, x):
+            return -0.5 * (x**2).sum(1)
+
+    ll = pt.log_likelihood(Gaussian(), np.zeros((3, 2)), 1.0)
+    assert ll.mean == -1.0
+    with pytest.raises(TypeError, match="data must hold real"):
+        pt.log_likelihood(Gaussian(), np.zeros((3, 2)) + 1j, 1.0)
