@@ -233,6 +233,23 @@ ROWS = [
         "max_terms",
     ),
 ]
+# huge counts: a MemoryError far from the argument, or minutes of work, before
+ROWS += [
+    ("exact_sample-huge-n", lambda: pt.exact_sample(RBM, 10**12), ValueError, "n must be <="),
+    ("fit-huge-n_hidden", lambda: pt.fit_rbm(DIGITS_TRAIN, 10**9), ValueError,
+     "n_visible x n_hidden must be at most"),
+    ("fit-huge-n_persistent", lambda: pt.fit_rbm(DIGITS_TRAIN, 4, n_persistent=10**12),
+     ValueError, "n_persistent must be <="),
+    ("fit-huge-n_temperatures", lambda: pt.fit_rbm(DIGITS_TRAIN, 4, n_temperatures=10**9),
+     ValueError, "n_temperatures must be <="),
+    ("rbm-random-huge", lambda: pt.BernoulliRBM.random(10**6, 10**6), ValueError,
+     "n_visible x n_hidden must be at most"),
+    ("ising-lattice-huge", lambda: pt.IsingModel.square_lattice(10**6), ValueError,
+     "L x M must be at most"),
+    ("ising-n_spins-huge", lambda: pt.IsingModel(10**12, [[0, 1]], 1.0), ValueError,
+     "n_spins must be <="),
+    ("ais-huge-sweeps", lambda: pt.ais(RBM, n_sweeps=10**12), ValueError, "n_sweeps must be <="),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("call", "error", "match"), [r[1:] for r in ROWS],
