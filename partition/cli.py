@@ -16,13 +16,33 @@ import numpy as np
 from partition.models.rbm import DEFAULT_MAX_TERMS
 
 
+def _json_ready(value):
+    """``value`` with NaN and inf as None and NumPy scalars and arrays as Python values."""
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _json_ready(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def _print_json(obj) -> None:
+    """Strict JSON on stdout: missing or non-finite numbers are ``null``, never ``NaN``."""
+    print(json.dumps(_json_ready(obj), indent=2, allow_nan=False))
+
+
 def _cmd_exact(args: argparse.Namespace) -> int:
     import partition as pt
 
     model = pt.BernoulliRBM.load(args.model)
     est = pt.exact_log_z(model, max_terms=args.max_terms)
     if args.json:
-        print(json.dumps({"model": args.model, **est.to_dict()}, indent=2))
+        _print_json({"model": args.model, **est.to_dict()})
     else:
         info = est.info
         print(f"model       {args.model}  ({model.n_visible} visible, {model.n_hidden} hidden)")
@@ -90,7 +110,7 @@ def _cmd_ais(args: argparse.Namespace) -> int:
                 "confidence_interval": list(ll.confidence_interval),
                 "stderr_data": ll.stderr_data,
             }
-        print(json.dumps(out, indent=2))
+        _print_json(out)
         return 0
     low, high = est.confidence_interval
     print(f"model       {args.model}  ({model.n_visible} visible, {model.n_hidden} hidden)")
@@ -132,7 +152,7 @@ def _cmd_bdmc(args: argparse.Namespace) -> int:
             "upper_is_bound": bounds.upper_is_bound,
             "combined": bounds.combined.to_dict(),
         }
-        print(json.dumps(out, indent=2))
+        _print_json(out)
         return 0
     exact = bounds.upper_is_bound
     rows = (
@@ -164,11 +184,7 @@ def _cmd_bridge(args: argparse.Namespace) -> int:
     samples_b = load_data(args.samples_b) if args.samples_b else None
     est = pt.bridge(model_a, model_b, samples_a, samples_b, n_samples=args.samples, rng=args.seed)
     if args.json:
-        print(
-            json.dumps(
-                {"model_a": args.model_a, "model_b": args.model_b, **est.to_dict()}, indent=2
-            )
-        )
+        _print_json({"model_a": args.model_a, "model_b": args.model_b, **est.to_dict()})
         return 0
     low, high = est.confidence_interval
     print(f"log Z_b - log Z_a = {est.log_z:.6f} +- {est.stderr:.6f}  (bridge, BAR)")
@@ -204,7 +220,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     history = fit.history
     last = {key: values[-1] for key, values in history.items() if values}
     if args.json:
-        print(json.dumps({"out": args.out, "info": fit.info, "final": last}, indent=2))
+        _print_json({"out": args.out, "info": fit.info, "final": last})
         return 0
     print(f"trained {fit.model} by {args.method} in {fit.info['seconds']:.1f} s "
           f"({fit.info['n_updates']} updates); saved to {args.out}")  # fmt: skip
@@ -264,7 +280,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             },
             "seconds": seconds,
         }
-        print(json.dumps(out, indent=2))
+        _print_json(out)
         return 0
     print("partition demo: the shipped binarised 8x8 digits and the shipped RBM")
     print(

@@ -169,3 +169,40 @@ def test_train_command(tmp_path, capsys):
     assert "saved to" in capsys.readouterr().out
     assert main(["train", "digits", "--lr", "-1", "--out", str(out)]) == 2
     assert "learning_rate" in capsys.readouterr().err
+
+
+def _strict_json(text):
+    """Parse as strict JSON: NaN, Infinity and -Infinity are not JSON."""
+
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_every_command_prints_strict_json(tmp_path, capsys):
+    # train with a non-NCE method (nce_log_z missing) and ais
+    # with one data row (stderr_data undefined) all printed NaN before
+    rbm = pt.BernoulliRBM.random(8, 4, weight_scale=0.5, rng=0)
+    a, b = tmp_path / "a.npz", tmp_path / "b.npz"
+    rbm.save(a)
+    pt.BernoulliRBM(rbm.weights * 1.1, rbm.visible_bias, rbm.hidden_bias).save(b)
+    one_row = tmp_path / "one.npy"
+    import numpy as np
+
+    np.save(one_row, np.zeros((1, 8)))
+    commands = [
+        ["exact", str(a)],
+        ["ais", str(a), "--chains", "20", "--schedule", "50", "--data", str(one_row),
+         "--seed", "0"],
+        ["bdmc", str(a), "--chains", "20", "--schedule", "50", "--seed", "0"],
+        ["bridge", str(a), str(b), "--seed", "0"],
+        ["train", "digits", "--hidden", "4", "--epochs", "1", "--out", str(tmp_path / "t.npz"),
+         "--seed", "0"],
+    ]  # fmt: skip
+    for command in commands:
+        assert main([*command, "--json"]) == 0, command
+        out = _strict_json(capsys.readouterr().out)
+        assert isinstance(out, dict) and out, command
+    final = out["final"]
+    assert final["nce_log_z"] is None  # pcd has no NCE log Z
