@@ -39,7 +39,7 @@ def _print_json(obj) -> None:
 def _cmd_exact(args: argparse.Namespace) -> int:
     import partition as pt
 
-    model = pt.BernoulliRBM.load(args.model)
+    model = _load_model(args.model)
     est = pt.exact_log_z(model, max_terms=args.max_terms)
     if args.json:
         _print_json({"model": args.model, **est.to_dict()})
@@ -72,16 +72,51 @@ def load_data(path: str) -> np.ndarray:
     return np.loadtxt(path, delimiter="," if "," in first else None, ndmin=2)
 
 
+def _number_arg(text: str) -> float:
+    """A number as people write it on a command line: ``1000``, ``1e3``, ``2^36``, ``2**36``."""
+    cleaned = text.strip().replace("**", "^")
+    try:
+        if "^" in cleaned:
+            base, exponent = cleaned.split("^", 1)
+            return float(base) ** float(exponent)
+        return float(cleaned)
+    except (ValueError, OverflowError):
+        message = f"not a number: {text!r} (write 1000, 1e3 or 2^10)"
+        raise argparse.ArgumentTypeError(message) from None
+
+
 def _schedule_arg(text: str):
-    return int(text) if text.isdigit() else text
+    """A schedule name, or a whole number of temperatures (``1000``, ``1e3``, ``2^10``)."""
+    if text.replace("_", "").isalpha():
+        return text
+    value = _number_arg(text)
+    if value != int(value) or value < 1:
+        raise argparse.ArgumentTypeError(f"a number of steps must be a whole number, got {text}")
+    return int(value)
+
+
+#: Names the commands accept instead of a file: the shipped RBM and data set.
+SHIPPED = "digits"
+
+
+def _load_model(path: str):
+    """An RBM from a ``.npz`` file, or the shipped one for ``digits``."""
+    import partition as pt
+
+    if path == SHIPPED:
+        return pt.datasets.digits_rbm()
+    return pt.BernoulliRBM.load(path)
 
 
 def _annealing_inputs(args: argparse.Namespace):
     """The model, optional data and progress setting shared by ``ais`` and ``bdmc``."""
     import partition as pt
 
-    model = pt.BernoulliRBM.load(args.model)
-    data = load_data(args.data) if args.data else None
+    model = _load_model(args.model)
+    if args.data == SHIPPED:
+        data = pt.datasets.digits()[0]  # the training split: the base model's rates
+    else:
+        data = load_data(args.data) if args.data else None
     progress = args.progress if args.progress is not None else sys.stderr.isatty()
     return model, data, progress
 
@@ -178,8 +213,8 @@ def _cmd_bdmc(args: argparse.Namespace) -> int:
 def _cmd_bridge(args: argparse.Namespace) -> int:
     import partition as pt
 
-    model_a = pt.BernoulliRBM.load(args.model_a)
-    model_b = pt.BernoulliRBM.load(args.model_b)
+    model_a = _load_model(args.model_a)
+    model_b = _load_model(args.model_b)
     samples_a = load_data(args.samples_a) if args.samples_a else None
     samples_b = load_data(args.samples_b) if args.samples_b else None
     est = pt.bridge(model_a, model_b, samples_a, samples_b, n_samples=args.samples, rng=args.seed)
@@ -320,9 +355,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _annealing_options(parser: argparse.ArgumentParser, *, chains_help: str) -> None:
+_MODEL_HELP = "RBM file written by BernoulliRBM.save, or 'digits' for the shipped RBM"
+
+
+def _annealing_options(
+    parser: argparse.ArgumentParser, *, chains_help: str, data_help: str
+) -> None:
     """The model file and the options shared by ``ais`` and ``bdmc``."""
-    parser.add_argument("model", metavar="MODEL.npz", help="RBM file written by BernoulliRBM.save")
+    parser.add_argument("model", metavar="MODEL.npz", help=_MODEL_HELP)
     parser.add_argument("--chains", type=int, default=100, help=chains_help)
     parser.add_argument(
         "--schedule",
@@ -333,8 +373,8 @@ def _annealing_options(parser: argparse.ArgumentParser, *, chains_help: str) -> 
     )
     parser.add_argument(
         "--data",
-        help="binary data (.npy, .npz or CSV): the base model uses its base rates, and its "
-        "mean log-likelihood is reported by ais",
+        help="binary data (.npy, .npz or CSV, or 'digits' for the shipped training set): "
+        + data_help,
     )
     parser.add_argument(
         "--base",
@@ -358,6 +398,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="partition",
         description="Estimate log Z of energy-based models and say how far to trust it.",
     )
+    from partition import __version__
+
+    parser.add_argument("--version", action="version", version=f"partition {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -367,11 +410,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Exact log Z of an RBM saved as .npz (keys weights, visible_bias, "
         "hidden_bias): the smaller layer is enumerated, the other summed out.",
     )
-    p_exact.add_argument("model", metavar="MODEL.npz", help="RBM file written by BernoulliRBM.save")
+    p_exact.add_argument("model", metavar="MODEL.npz", help=_MODEL_HELP)
     p_exact.add_argument("--json", action="store_true", help="print the result as JSON")
     p_exact.add_argument(
         "--max-terms",
-        type=float,
+        type=_number_arg,
         default=float(DEFAULT_MAX_TERMS),
         help="refuse enumerations needing more than this many terms "
         "(2^m states x n summed-out units; default 2^36)",
@@ -384,7 +427,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Estimate log Z of an RBM saved as .npz by AIS (Salakhutdinov & Murray "
         "2008 path), with its standard error, interval and effective sample size.",
     )
-    _annealing_options(p_ais, chains_help="number of AIS chains (default 100)")
+    _annealing_options(
+        p_ais,
+        chains_help="number of AIS chains (default 100)",
+        data_help="the base model uses its base rates, and its mean log-likelihood is reported",
+    )
     p_ais.add_argument("--float32", action="store_true", help="float32 matrix products")
     p_ais.set_defaults(func=_cmd_ais)
 
@@ -395,7 +442,11 @@ def build_parser() -> argparse.ArgumentParser:
         "reverse AIS from exact samples (an upper bound), their gap, and the BAR estimate "
         "that combines both.",
     )
-    _annealing_options(p_bdmc, chains_help="chains per direction (default 100)")
+    _annealing_options(
+        p_bdmc,
+        chains_help="chains per direction (default 100)",
+        data_help="the base model uses its base rates",
+    )
     p_bdmc.set_defaults(func=_cmd_bdmc)
 
     p_bridge = sub.add_parser(
@@ -405,8 +456,8 @@ def build_parser() -> argparse.ArgumentParser:
         "visible layer, by Bennett's acceptance ratio on samples of both (exact samples by "
         "default; MCMC samples may be given as files, ideally thinned).",
     )
-    p_bridge.add_argument("model_a", metavar="A.npz")
-    p_bridge.add_argument("model_b", metavar="B.npz")
+    p_bridge.add_argument("model_a", metavar="A.npz", help="model A: " + _MODEL_HELP)
+    p_bridge.add_argument("model_b", metavar="B.npz", help="model B, of A's size")
     p_bridge.add_argument(
         "--samples", type=int, default=1000, help="exact samples drawn from each (default 1000)"
     )

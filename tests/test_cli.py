@@ -206,3 +206,31 @@ def test_every_command_prints_strict_json(tmp_path, capsys):
         assert isinstance(out, dict) and out, command
     final = out["final"]
     assert final["nce_log_z"] is None  # pcd has no NCE log Z
+
+
+def test_shipped_names_numbers_as_written_and_version(capsys):
+    # 'digits' names the shipped RBM everywhere; 2^36, 1e3 as the help writes them
+    assert main(["exact", "digits", "--max-terms", "2^36", "--json"]) == 0
+    out = _strict_json(capsys.readouterr().out)
+    assert out["log_z"] == pytest.approx(pt.exact_log_z(pt.datasets.digits_rbm()).log_z)
+    assert main(["exact", "digits", "--max-terms", "2**10"]) == 2
+    assert "max_terms=1.02e+03" in capsys.readouterr().err
+    args = ["ais", "digits", "--schedule", "1e2", "--chains", "10", "--data", "digits", "--json"]
+    assert main([*args, "--seed", "0"]) == 0
+    out = _strict_json(capsys.readouterr().out)
+    assert out["info"]["n_temperatures"] == 100 and out["info"]["base"].startswith("data")
+    with pytest.raises(SystemExit):
+        main(["ais", "digits", "--schedule", "2.5"])
+    assert "whole number" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["exact", "digits", "--max-terms", "lots"])
+    assert "not a number: 'lots'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out.strip() == f"partition {pt.__version__}"
+
+
+def test_bridge_of_models_of_different_sizes_says_so(tmp_path, capsys):
+    pt.BernoulliRBM.random(6, 3, rng=0).save(tmp_path / "a.npz")
+    assert main(["bridge", str(tmp_path / "a.npz"), "digits"]) == 2
+    assert "model_a and model_b must share their states" in capsys.readouterr().err

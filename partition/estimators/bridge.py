@@ -148,6 +148,12 @@ def bar(
     )
 
 
+def _state_shape(model) -> tuple:
+    """What a model's states look like, for comparing two models (sizes of its layers)."""
+    names = ("n_visible", "n_hidden", "n_spins")
+    return tuple(getattr(model, name) for name in names if hasattr(model, name))
+
+
 def bridge(
     model_a: Any,
     model_b: Any,
@@ -192,6 +198,12 @@ def bridge(
         )
     n_samples = check_int(n_samples, "n_samples", minimum=2, maximum=MAX_CHAINS)
     level = check_probability(confidence_level, "confidence_level")
+    shape_a, shape_b = _state_shape(model_a), _state_shape(model_b)
+    if shape_a != shape_b:
+        raise ValueError(
+            f"model_a and model_b must share their states, got {shape_a} and {shape_b}: a "
+            "bridge needs two models of the same size"
+        )
     gen = as_generator(rng)
     if samples_a is None:
         samples_a = exact_sample(model_a, n_samples, rng=gen)
