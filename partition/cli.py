@@ -55,21 +55,41 @@ def _cmd_exact(args: argparse.Namespace) -> int:
 
 
 def load_data(path: str) -> np.ndarray:
-    """Read a data matrix from .npy, .npz (key ``data``, or its only array) or CSV/text."""
-    if path.endswith(".npy"):
-        return np.load(path, allow_pickle=False)
-    if path.endswith(".npz"):
-        with np.load(path, allow_pickle=False) as archive:
-            if "data" in archive.files:
-                return archive["data"]
-            if len(archive.files) == 1:
-                return archive[archive.files[0]]
-            raise ValueError(
-                f"{path} holds several arrays ({', '.join(archive.files)}); name one 'data'"
-            )
-    with open(path) as fh:
-        first = fh.readline()
-    return np.loadtxt(path, delimiter="," if "," in first else None, ndmin=2)
+    """Read a data matrix from .npy, .npz (key ``data``, or its only array) or CSV/text.
+
+    A CSV may start with a header row (skipped when it is not numbers). Every error names
+    the file.
+    """
+    from partition._io import read_arrays
+
+    if path.endswith((".npy", ".npz")):
+        arrays = read_arrays(path, what="data file")
+        if "" in arrays:
+            return arrays[""]
+        if "data" in arrays:
+            return arrays["data"]
+        if len(arrays) == 1:
+            return next(iter(arrays.values()))
+        raise ValueError(f"{path} holds several arrays ({', '.join(arrays)}); name one 'data'")
+    try:
+        with open(path) as fh:
+            first = fh.readline()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"data file not found: {path}") from None
+    except IsADirectoryError:
+        raise ValueError(f"{path} is a folder, not a data file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path} could not be read as a text/CSV data file: {exc}") from None
+    delimiter = "," if "," in first else None
+    try:
+        [float(x) for x in first.replace(",", " ").split()]
+        header = 0
+    except ValueError:
+        header = 1  # a header row such as p0,p1,...
+    try:
+        return np.loadtxt(path, delimiter=delimiter, ndmin=2, skiprows=header)
+    except ValueError as exc:
+        raise ValueError(f"{path}: not a numeric CSV/text table ({exc})") from None
 
 
 def _number_arg(text: str) -> float:
@@ -230,27 +250,38 @@ def _cmd_bridge(args: argparse.Namespace) -> int:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     import partition as pt
+    from partition._io import check_output_path
 
+    check_output_path(args.out, force=args.force, what="--out")  # before minutes of training
     if args.data == "digits":
         train, test = pt.datasets.digits()
     else:
         train, test = load_data(args.data), None
     if args.test:
         test = load_data(args.test)
-    fit = pt.fit_rbm(
-        train,
-        args.hidden,
-        method=args.method,
-        n_epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.lr,
-        momentum=args.momentum,
-        weight_decay=args.weight_decay,
-        k=args.k,
-        test_data=test,
-        monitor_every=args.monitor_every,
-        rng=args.seed,
-    )
+    try:
+        fit = pt.fit_rbm(
+            train,
+            args.hidden,
+            method=args.method,
+            n_epochs=args.epochs,
+            batch_size=args.batch_size,
+            learning_rate=args.lr,
+            momentum=args.momentum,
+            weight_decay=args.weight_decay,
+            k=args.k,
+            test_data=test,
+            monitor_every=args.monitor_every,
+            rng=args.seed,
+        )
+    except pt.TrainingDivergedError as exc:
+        print(f"partition train: error: {exc}", file=sys.stderr)
+        if args.keep_diverged:
+            exc.model.save(args.out)
+            print(f"partition train: saved the last finite model to {args.out}", file=sys.stderr)
+        else:
+            print("partition train: pass --keep-diverged to save it", file=sys.stderr)
+        return 3
     fit.model.save(args.out)
     history = fit.history
     last = {key: values[-1] for key, values in history.items() if values}
@@ -473,24 +504,35 @@ def build_parser() -> argparse.ArgumentParser:
         description="Fit a Bernoulli RBM by contrastive divergence (cd), persistent CD "
         "(pcd), pseudo-likelihood (pl), ratio matching (rm) or noise-contrastive estimation "
         "(nce), monitoring the log-likelihood (exact when a layer is small, else AIS).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p_train.add_argument(
         "data",
         metavar="DATA",
         help="binary data (.npy, .npz or CSV), or 'digits' for the shipped set",
     )
-    p_train.add_argument("--method", choices=["cd", "pcd", "pl", "rm", "nce"], default="pcd")
-    p_train.add_argument("--hidden", type=int, default=20, help="hidden units (default 20)")
-    p_train.add_argument("--epochs", type=int, default=50)
-    p_train.add_argument("--batch-size", type=int, default=20)
+    p_train.add_argument(
+        "--method", choices=["cd", "pcd", "pl", "rm", "nce"], default="pcd", help="learning rule"
+    )
+    p_train.add_argument("--hidden", type=int, default=20, help="hidden units")
+    p_train.add_argument("--epochs", type=int, default=50, help="passes over the data")
+    p_train.add_argument("--batch-size", type=int, default=20, help="examples per update")
     p_train.add_argument("--lr", type=float, default=0.05, help="learning rate")
-    p_train.add_argument("--momentum", type=float, default=0.5)
-    p_train.add_argument("--weight-decay", type=float, default=1e-4)
+    p_train.add_argument("--momentum", type=float, default=0.5, help="SGD momentum")
+    p_train.add_argument("--weight-decay", type=float, default=1e-4, help="L2 decay of weights")
     p_train.add_argument("--k", type=int, default=1, help="Gibbs steps (CD-k, PCD)")
-    p_train.add_argument("--test", help="held-out data whose log-likelihood is monitored")
+    p_train.add_argument(
+        "--test", help="held-out data whose log-likelihood is monitored (digits: its test set)"
+    )
     p_train.add_argument("--monitor-every", type=int, default=10, help="epochs between checkpoints")
-    p_train.add_argument("--seed", type=int, default=None)
+    p_train.add_argument("--seed", type=int, default=None, help="random seed")
     p_train.add_argument("--out", required=True, metavar="MODEL.npz", help="where to save")
+    p_train.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    p_train.add_argument(
+        "--keep-diverged",
+        action="store_true",
+        help="if training diverges (exit code 3), save the last finite model to --out",
+    )
     p_train.add_argument("--json", action="store_true", help="print the result as JSON")
     p_train.set_defaults(func=_cmd_train)
 

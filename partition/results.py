@@ -116,7 +116,12 @@ def stderr_of_mean(values) -> float:
     0.57735
     """
     arr = np.asarray(values, dtype=np.float64)
-    return float(arr.std(ddof=1) / math.sqrt(arr.size)) if arr.size > 1 else float("nan")
+    if arr.size < 2:
+        return float("nan")
+    scale = float(np.max(np.abs(arr)))
+    if scale > 1e150:  # squares would overflow: take the spread of the scaled values
+        return float((arr / scale).std(ddof=1) * scale / math.sqrt(arr.size))
+    return float(arr.std(ddof=1) / math.sqrt(arr.size))
 
 
 def _finite(value, name: str, *, minimum: float | None = None) -> float:

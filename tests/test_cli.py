@@ -165,9 +165,12 @@ def test_train_command(tmp_path, capsys):
     assert summary["final"]["test_log_likelihood"] == pytest.approx(
         direct.history["test_log_likelihood"][-1]
     )
-    assert main(["train", "digits", "--epochs", "1", "--hidden", "4", "--out", str(out)]) == 0
+    assert main(["train", "digits", "--epochs", "1", "--hidden", "4", "--out", str(out)]) == 2
+    assert "exists; pass --force" in capsys.readouterr().err  # never overwritten silently
+    args = ["train", "digits", "--epochs", "1", "--hidden", "4", "--out", str(out), "--force"]
+    assert main(args) == 0
     assert "saved to" in capsys.readouterr().out
-    assert main(["train", "digits", "--lr", "-1", "--out", str(out)]) == 2
+    assert main(["train", "digits", "--lr", "-1", "--out", str(out), "--force"]) == 2
     assert "learning_rate" in capsys.readouterr().err
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import math
 import os
 import time
+import zipfile
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numba
 import numpy as np
 
+from partition._io import read_arrays, save_npz_atomic
 from partition._rng import RNGLike, as_generator
 from partition._validation import (
     as_binary_rows,
@@ -284,7 +286,8 @@ class BernoulliRBM:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the parameters to an ``.npz`` file (keys ``weights``, ``visible_bias``,
-        ``hidden_bias``).
+        ``hidden_bias``), through a temporary file renamed into place: a failed write never
+        leaves a truncated file or loses the old one.
 
         Examples
         --------
@@ -295,8 +298,7 @@ class BernoulliRBM:
         >>> pt.BernoulliRBM.load(path) == rbm
         True
         """
-        with open(os.fspath(path), "wb") as fh:
-            np.savez(fh, **dict(zip(_NPZ_KEYS, self.params, strict=True)))
+        save_npz_atomic(path, dict(zip(_NPZ_KEYS, self.params, strict=True)))
 
     @classmethod
     def load(cls, path: str | os.PathLike | Any) -> BernoulliRBM:
@@ -305,24 +307,25 @@ class BernoulliRBM:
         ``path`` is a file name or an open binary file. A missing key raises ``ValueError``
         naming it.
         """
-        source = path if hasattr(path, "read") else os.fspath(path)
-        path = getattr(path, "name", "<file>") if hasattr(path, "read") else source
-        try:
-            archive = np.load(source, allow_pickle=False)
-        except FileNotFoundError:
-            raise FileNotFoundError(f"model file not found: {path}") from None
-        except (ValueError, OSError) as exc:
-            raise ValueError(f"{path} is not a readable .npz model file: {exc}") from exc
-        with archive:
-            if not hasattr(archive, "files"):
-                raise ValueError(f"{path} is a single .npy array, not an .npz model file")
-            missing = [k for k in _NPZ_KEYS if k not in archive.files]
-            if missing:
-                raise ValueError(
-                    f"{path} lacks the key(s) {', '.join(missing)}; an RBM file needs "
-                    f"{', '.join(_NPZ_KEYS)} (found: {', '.join(archive.files) or 'none'})"
-                )
-            return cls(**{k: archive[k] for k in _NPZ_KEYS})
+        if hasattr(path, "read"):  # an open binary file
+            name = getattr(path, "name", "<file>")
+            try:
+                with np.load(path, allow_pickle=False) as archive:
+                    arrays = {key: archive[key] for key in archive.files}
+            except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+                raise ValueError(f"{name} is not a readable .npz model file: {exc}") from None
+        else:
+            name = os.fspath(path)
+            arrays = read_arrays(name, what="model file")
+        if "" in arrays:
+            raise ValueError(f"{name} is a single .npy array, not an .npz model file")
+        missing = [k for k in _NPZ_KEYS if k not in arrays]
+        if missing:
+            raise ValueError(
+                f"{name} lacks the key(s) {', '.join(missing)}; an RBM file needs "
+                f"{', '.join(_NPZ_KEYS)} (found: {', '.join(arrays) or 'none'})"
+            )
+        return cls(**{k: arrays[k] for k in _NPZ_KEYS})
 
     # ----------------------------------------------------------------- family protocol
     def _exact_log_z(self, *, max_terms: float) -> tuple[float, dict[str, Any]]:
