@@ -67,14 +67,15 @@ def plot_log_weights(estimate, *, ax=None, bins: int = 40):
 def plot_bdmc(
     runs: Mapping[int, Any] | Sequence[tuple[int, Any]],
     *,
-    exact: float | None = None,
+    exact=None,
     ax=None,
 ):
     """BDMC bounds against the number of temperatures.
 
     ``runs`` maps a number of temperatures to a :class:`~partition.LogZBounds` (or is a
     sequence of such pairs). Lower (forward AIS) and upper (reverse AIS) bounds with 2
-    standard errors, the BAR combination when present, and ``exact`` as a line.
+    standard errors, the BAR combination when present, and ``exact`` (a float or the
+    :class:`~partition.LogZEstimate` of :func:`partition.exact_log_z`) as a line.
 
     Examples
     --------
@@ -83,7 +84,7 @@ def plot_bdmc(
     >>> from partition.plotting import plot_bdmc
     >>> rbm = pt.BernoulliRBM.random(8, 4, rng=0)
     >>> runs = {k: pt.bdmc(rbm, n_chains=20, schedule=k, rng=k) for k in (10, 100)}
-    >>> fig = plot_bdmc(runs, exact=pt.exact_log_z(rbm).log_z)
+    >>> fig = plot_bdmc(runs, exact=pt.exact_log_z(rbm))
     """
     items = sorted(runs.items() if isinstance(runs, Mapping) else runs)
     if not items:
@@ -102,7 +103,8 @@ def plot_bdmc(
         err = 2 * np.array([e.stderr for e in ests])
         ax.errorbar(ks, y, yerr=err, marker="o", ms=4, capsize=3, color=colour, label=label)
     if exact is not None:
-        ax.axhline(exact, color="black", ls="--", lw=1, label="exact")
+        value = exact.log_z if hasattr(exact, "log_z") else float(exact)
+        ax.axhline(value, color="black", ls="--", lw=1, label="exact")
     ax.set_xscale("log")
     ax.set_xlabel("number of temperatures")
     ax.set_ylabel("log Z")

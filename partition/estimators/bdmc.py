@@ -180,6 +180,29 @@ def bdmc(
     error of either side on average; a gap much wider than the standard errors says the
     schedule is too short.
 
+    Parameters
+    ----------
+    model
+        A model whose family provides an annealing path (RBM, Ising).
+    n_chains : int
+        Chains in each direction (>= 2).
+    schedule, base, data, n_sweeps, dtype, driver, transition, confidence_level, progress
+        As for :func:`partition.ais`; both directions use the same schedule.
+    samples : array_like, optional
+        States of the model to start the reverse chains from. Default: ``n_chains`` exact
+        samples when the family can draw them, else the end states of ``n_burnin`` Gibbs
+        sweeps at ``beta = 1`` -- then the upper bound does not hold
+        (``LogZBounds.upper_is_bound`` is False).
+    n_burnin : int
+        Sweeps for those approximate samples.
+    rng : int, SeedSequence, Generator or None
+        Seed of both runs.
+
+    Returns
+    -------
+    LogZBounds
+        ``lower``, ``upper``, ``gap``, ``combined`` and ``upper_is_bound``.
+
     Examples
     --------
     >>> import partition as pt

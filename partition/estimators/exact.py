@@ -61,6 +61,20 @@ def exact_sample(model: Any, n: int, *, rng=None) -> np.ndarray:
     shape ``(n, n_visible)``. For an :class:`~partition.IsingModel`, spins ``(n, n_spins)`` by
     enumeration (up to 24 spins) or through the RBM mapping of a bipartite lattice.
 
+    Parameters
+    ----------
+    model : BernoulliRBM or IsingModel
+        The model; a ``ValueError`` says when no layer is small enough.
+    n : int
+        Number of independent samples (1 to 10^7).
+    rng : int, SeedSequence, Generator or None
+        Seed.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, n_visible)`` binary states, or ``(n, n_spins)`` spins of +-1.
+
     Examples
     --------
     >>> import partition as pt

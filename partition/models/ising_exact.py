@@ -455,6 +455,25 @@ def ising_log_z(
     :func:`partition.exact_log_z`: about 10-40 s for the default ``2**36``), a ``ValueError``
     says so before any work; ``method=`` forces a route and skips that check.
 
+    Parameters
+    ----------
+    L, M : int
+        Sides of the lattice (``M = L`` by default).
+    coupling : float
+        Uniform coupling ``K`` (any sign and size).
+    boundary : {"periodic", "open"}
+    field : float
+        Uniform field ``h``.
+    method : {"auto", "kaufman", "transfer_matrix", "kac_ward", "brute_force"}
+        The route; "auto" takes the cheapest that applies.
+    max_terms : float
+        The cost bound of "auto" (see above).
+
+    Returns
+    -------
+    float
+        log Z.
+
     Examples
     --------
     >>> import partition as pt
