@@ -46,7 +46,7 @@ def test_bdmc_plot_with_exact(rbm, tmp_path):
     assert ax.get_xscale() == "log"
     _saved(fig, tmp_path, "bdmc")
     # the README passes the LogZEstimate of exact_log_z itself (it failed: float() of it)
-    fig2, ax2 = plt.subplots()
+    _, ax2 = plt.subplots()
     plotting.plot_bdmc(runs, exact=pt.exact_log_z(rbm), ax=ax2)
     (line,) = [ln for ln in ax2.get_lines() if ln.get_label() == "exact"]
     assert line.get_ydata()[0] == exact

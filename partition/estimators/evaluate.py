@@ -106,7 +106,34 @@ def evaluate(
     AIS gives the estimate with its interval (``train_data`` sets the base-rate base model);
     when exact samples of the model can be drawn, BDMC brackets log Z and so the
     log-likelihood; when one layer is small enough (``exact=None``: up to ``2**33`` terms),
-    the exact value is included.
+    the exact value is included; ``exact=True`` enumerates whatever it costs (and raises
+    when the model has no exact route), ``exact=False`` skips it. Every argument is checked,
+    and the exact value computed, before any chain runs.
+
+    Parameters
+    ----------
+    model : BernoulliRBM
+        The trained model.
+    data : array_like, shape (n, n_visible)
+        Binary test examples.
+    train_data : array_like, optional
+        Training examples: their base rates define the AIS base model.
+    n_chains : int
+        AIS chains (and BDMC chains per direction).
+    schedule : str, int or array_like
+        As for :func:`partition.ais`.
+    bdmc : bool
+        Also bracket log Z by BDMC when exact samples can be drawn.
+    exact : bool or None
+        Include the exact log-likelihood: when cheap (None), always (True), never (False).
+    rng : int, SeedSequence, Generator or None
+        Seed.
+
+    Returns
+    -------
+    Evaluation
+        ``ais``, ``bounds``, ``log_likelihood_bounds``, ``exact``, ``n_examples``;
+        ``report()`` gives a text summary and ``to_dict()`` a JSON-ready one.
 
     Examples
     --------
