@@ -8,6 +8,12 @@ from partition.estimators.bridge_sampling import ConvergenceWarning, bridge_samp
 from partition.estimators.evaluate import Evaluation, evaluate
 from partition.estimators.exact import exact_log_z, exact_sample
 from partition.estimators.likelihood import log_likelihood
+from partition.estimators.model_comparison import (
+    BayesFactor,
+    ModelProbabilities,
+    bayes_factor,
+    posterior_model_probabilities,
+)
 from partition.models.ising import IsingModel
 from partition.models.ising_exact import ising_log_z
 from partition.models.rbm import BernoulliRBM
@@ -23,6 +29,7 @@ from partition.train import FitResult, TrainingDivergedError, fit_rbm
 __version__ = "0.1.0"
 
 __all__ = [
+    "BayesFactor",
     "BernoulliRBM",
     "ConfidenceInterval",
     "ConvergenceWarning",
@@ -32,10 +39,12 @@ __all__ = [
     "LogLikelihoodEstimate",
     "LogZBounds",
     "LogZEstimate",
+    "ModelProbabilities",
     "TrainingDivergedError",
     "UnreliableEstimateWarning",
     "ais",
     "bar",
+    "bayes_factor",
     "bdmc",
     "bridge",
     "bridge_sampling",
@@ -46,6 +55,7 @@ __all__ = [
     "fit_rbm",
     "ising_log_z",
     "log_likelihood",
+    "posterior_model_probabilities",
     "raise_log_likelihood",
     "reverse_ais",
 ]
