@@ -4,7 +4,11 @@ from partition import datasets
 from partition.estimators.ais import ais
 from partition.estimators.bdmc import bdmc, raise_log_likelihood, reverse_ais
 from partition.estimators.bridge import bar, bridge
-from partition.estimators.bridge_sampling import ConvergenceWarning, bridge_sampling
+from partition.estimators.bridge_sampling import (
+    ConvergenceError,
+    ConvergenceWarning,
+    bridge_sampling,
+)
 from partition.estimators.evaluate import Evaluation, evaluate
 from partition.estimators.exact import exact_log_z, exact_sample
 from partition.estimators.likelihood import log_likelihood
@@ -32,6 +36,7 @@ __all__ = [
     "BayesFactor",
     "BernoulliRBM",
     "ConfidenceInterval",
+    "ConvergenceError",
     "ConvergenceWarning",
     "Evaluation",
     "FitResult",

@@ -31,7 +31,24 @@ METHODS = ("normal", "warp3")
 
 
 class ConvergenceWarning(UserWarning):
-    """The iterative scheme stopped at ``maxiter`` before meeting ``tol``."""
+    """The iterative scheme stopped at ``maxiter`` before meeting ``tol``, and was rerun from
+    its last iterate with the looser tolerance ``RETRY_TOL`` (as R's bridgesampling does)."""
+
+
+class ConvergenceError(RuntimeError):
+    """The iterative scheme met neither ``tol`` nor, on the rerun, ``RETRY_TOL``: there is no
+    estimate (R returns NA). ``last_log_z`` holds the last iterate, for diagnosis only."""
+
+    def __init__(self, message: str, last_log_z: float):
+        super().__init__(message)
+        self.last_log_z = last_log_z
+
+
+#: The rerun's tolerance (R bridgesampling's ``tol2``).
+RETRY_TOL = 1e-4
+#: Share of proposal draws with zero (or NaN) posterior density above which a warning says
+#: that the proposal covers the posterior poorly.
+ZERO_DENSITY_SHARE = 0.1
 
 
 class Variable(NamedTuple):
@@ -157,12 +174,18 @@ class _Transform:
         return x, log_jac
 
 
-def _evaluate(log_density: Callable, x: np.ndarray, what: str, allow_neg_inf: bool) -> np.ndarray:
+def _evaluate(
+    log_density: Callable, x: np.ndarray, what: str, allow_neg_inf: bool, counts=None
+) -> np.ndarray:
     out = np.asarray(log_density(x), dtype=np.float64)
     if out.shape != (x.shape[0],):
         raise ValueError(
             f"log_density must return shape ({x.shape[0]},) for {x.shape[0]} draws, got {out.shape}"
         )
+    if allow_neg_inf and counts is not None:  # proposal draws: NaN counts as zero density
+        nan = np.isnan(out)
+        counts["nan"] += int(nan.sum())
+        out[nan] = -np.inf
     if np.any(np.isnan(out)) or np.any(out == np.inf):
         raise ValueError(f"log_density returned NaN or +inf at {what}")
     if not allow_neg_inf and np.any(out == -np.inf):
@@ -221,6 +244,38 @@ def iterative_scheme(
         if abs(r - previous) / r <= tol:
             return math.log(r) + lstar, iteration, True
     return math.log(r) + lstar, maxiter, False
+
+
+def _scheme_with_rerun(q11, q12, q21, q22, *, neff, tol, maxiter):
+    """The iterative scheme; when it does not converge, rerun it from its last iterate with
+    the looser ``RETRY_TOL`` and warn (R's bridgesampling does the same); when that fails
+    too, raise :class:`ConvergenceError` (R returns NA): no number that looks converged."""
+    log_ml, iterations, converged = iterative_scheme(
+        q11, q12, q21, q22, neff=neff, tol=tol, maxiter=maxiter
+    )
+    if converged:
+        return log_ml, iterations, True
+    lstar = float(np.median(np.asarray(q11) - np.asarray(q12)))
+    retry_tol = max(tol, RETRY_TOL)
+    log_ml2, more, converged = iterative_scheme(
+        q11, q12, q21, q22, neff=neff, r0=math.exp(log_ml - lstar), tol=retry_tol,
+        maxiter=maxiter,
+    )  # fmt: skip
+    if not converged:
+        raise ConvergenceError(
+            f"bridge_sampling: the iterative scheme did not converge in {maxiter} iterations, "
+            f"nor in {maxiter} more from its last iterate at tol={retry_tol:g}; there is no "
+            "estimate (raise maxiter; check the draws and log_density)",
+            log_ml2,
+        )
+    warnings.warn(
+        f"bridge_sampling: the iterative scheme did not converge in {maxiter} iterations at "
+        f"tol={tol:g}; rerun from its last iterate, it converged at tol={retry_tol:g}: the "
+        "estimate may vary more than usual",
+        ConvergenceWarning,
+        stacklevel=3,
+    )
+    return log_ml2, iterations + more, False
 
 
 def _relative_mse(q11, q12, q21, q22, log_ml, n_chains):
@@ -330,9 +385,14 @@ def bridge_sampling(
         raise ValueError("the draws' covariance is singular: a parameter does not vary") from None
     log_det = float(np.sum(np.log(np.diag(chol))))
 
+    counts = {"nan": 0}  # proposal draws where log_density gave NaN (taken as -inf)
+
     def log_post_z(z, what, allow_neg_inf):
         x, log_jac = transform.inverse(z)
-        return _evaluate(log_density, x, what, allow_neg_inf) + log_jac
+        proposal = what == "the proposal draws"
+        return _evaluate(log_density, x, what, allow_neg_inf, counts if proposal else None) + (
+            log_jac
+        )
 
     def log_normal(z):  # log N(z; mean, cov)
         white = np.linalg.solve(chol, (z - mean).T).T
@@ -375,22 +435,25 @@ def bridge_sampling(
                 - math.log(2.0)
             )
             q22 = log_std_normal(u)
-        log_ml, iterations, converged = iterative_scheme(
+        log_ml, iterations, converged = _scheme_with_rerun(
             q11, q12, q21, q22, neff=neff, tol=tol, maxiter=maxiter
         )
-        if not converged:
-            warnings.warn(
-                f"bridge_sampling: the iterative scheme did not converge in {maxiter} "
-                "iterations; the estimate is unreliable (raise maxiter, check the draws)",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
         re2 = _relative_mse(q11, q12, q21, q22, log_ml, n_chains)
-        results.append((log_ml, re2, iterations, converged))
+        results.append((log_ml, re2, iterations, converged, int(np.sum(np.isneginf(q21)))))
     log_mls = np.array([r[0] for r in results])
     order = np.argsort(log_mls)
     chosen = results[int(order[len(order) // 2])]
     log_ml, re2 = chosen[0], chosen[1]
+    share = chosen[4] / n_iter
+    if share > ZERO_DENSITY_SHARE:
+        warnings.warn(
+            f"bridge_sampling: {chosen[4]} of {n_iter} proposal draws ({share:.0%}) have zero "
+            f"posterior density ({counts['nan']} of them NaN, taken as -inf); the proposal "
+            "covers the posterior poorly (check the bounds and log_density, or use "
+            "method='warp3')",
+            UserWarning,
+            stacklevel=2,
+        )
     cv = math.sqrt(re2)
     if not math.isfinite(log_ml) or not math.isfinite(cv):
         raise FloatingPointError("bridge_sampling produced a non-finite estimate")
@@ -400,6 +463,9 @@ def bridge_sampling(
         "percentage_error": 100.0 * cv,
         "iterations": chosen[2],
         "converged": all(r[3] for r in results),
+        "tolerance": tol if all(r[3] for r in results) else RETRY_TOL,
+        "n_proposal_zero_density": chosen[4],
+        "n_proposal_nan": counts["nan"],
         "neff": neff,
         "n_posterior_draws_fit": int(fit_x.shape[0]),
         "n_posterior_draws_iter": int(n_iter),

@@ -218,3 +218,44 @@ def test_bad_input(kwargs, err, match):
     args.update(kwargs)
     with pytest.raises(err, match=match):
         pt.bridge_sampling(args.pop("log_density"), args.pop("samples"), **args)
+
+
+def test_non_convergence_reruns_as_r_does_then_refuses_to_return_a_number():
+    from partition.estimators.bridge_sampling import RETRY_TOL, _scheme_with_rerun
+
+    # poorly overlapping ratios: the scheme needs ~20 iterations at 1e-10, 9 at 1e-4
+    rng = np.random.default_rng(0)
+    l1, l2, zero = rng.normal(0, 6, 2000), rng.normal(-25, 6, 2000), np.zeros(2000)
+    converged, _, ok = _scheme_with_rerun(l1, zero, l2, zero, neff=2000, tol=1e-10, maxiter=50)
+    assert ok
+    # 8 iterations miss 1e-10; the rerun from the last iterate meets 1e-4: a warning, and
+    # info-level converged=False, but a value close to the converged one
+    with pytest.warns(pt.ConvergenceWarning, match="rerun from its last iterate"):
+        value, _, ok = _scheme_with_rerun(l1, zero, l2, zero, neff=2000, tol=1e-10, maxiter=8)
+    assert not ok and abs(value - converged) < 10 * RETRY_TOL
+    # 2 iterations, twice, meet neither: no estimate at all (R returns NA)
+    with pytest.raises(pt.ConvergenceError, match="there is no estimate") as info:
+        _scheme_with_rerun(l1, zero, l2, zero, neff=2000, tol=1e-10, maxiter=2)
+    assert np.isfinite(info.value.last_log_z)
+
+
+def test_proposal_draws_without_density_are_counted_and_warned_about():
+    # a uniform posterior on the unit square, given without bounds: the normal proposal puts
+    # ~16% of its draws outside, where the density is 0 (-inf), or NaN beyond 1.3 (a user bug)
+    draws = np.random.default_rng(3).random((4000, 2))
+
+    def square(x):
+        inside = np.all((x > 0) & (x < 1), axis=1)
+        out = np.where(inside, 0.0, -np.inf)
+        return np.where(np.any(np.abs(x - 0.5) > 0.8, axis=1), np.nan, out)
+
+    with pytest.warns(UserWarning, match="proposal draws .* have zero posterior density"):
+        est = pt.bridge_sampling(square, draws, rng=0)
+    n = est.info["n_proposal_draws"]
+    assert 0.1 * n < est.info["n_proposal_zero_density"] < 0.3 * n
+    assert 0 < est.info["n_proposal_nan"] < est.info["n_proposal_zero_density"]
+    assert abs(est.log_z - 0.0) < 4 * est.stderr  # area 1: log ml = 0
+    with warnings.catch_warnings():  # with the bounds, no draw falls outside: no warning
+        warnings.simplefilter("error")
+        bounded = pt.bridge_sampling(square, draws, bounds=(0.0, 1.0), rng=0)
+    assert bounded.info["n_proposal_zero_density"] == 0
