@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
-from scipy.special import expit, log_expit
+from scipy.special import expit, log_expit, ndtr, ndtri
 
 from partition._rng import RNGLike, as_generator
 from partition._stats import effective_sample_size
@@ -105,10 +105,14 @@ def flatten_draws(samples) -> tuple[np.ndarray, list[Variable]]:
     return np.ascontiguousarray(draws), layout
 
 
-class _Transform:
-    """Bounded parameters to the real line: log for one bound, logit for two."""
+#: Maps of a parameter bounded on both sides to the real line.
+TWO_SIDED = ("probit", "logit")
 
-    def __init__(self, n_dim: int, bounds) -> None:
+
+class _Transform:
+    """Bounded parameters to the real line: log for one bound, probit or logit for two."""
+
+    def __init__(self, n_dim: int, bounds, two_sided: str = "logit") -> None:
         if bounds is None:
             lower, upper = np.full(n_dim, -np.inf), np.full(n_dim, np.inf)
         else:
@@ -130,6 +134,9 @@ class _Transform:
                 k = int(np.argmax(lower >= upper))
                 raise ValueError(f"bounds: lower[{k}] = {lower[k]} is not below upper[{k}]")
         self.lower, self.upper = lower, upper
+        if two_sided not in TWO_SIDED:
+            raise ValueError(f"two_sided must be one of {', '.join(TWO_SIDED)}, got {two_sided!r}")
+        self.two_sided = two_sided
         self.low_only = np.isfinite(lower) & ~np.isfinite(upper)
         self.up_only = ~np.isfinite(lower) & np.isfinite(upper)
         self.both = np.isfinite(lower) & np.isfinite(upper)
@@ -151,7 +158,10 @@ class _Transform:
         if np.any(self.both):
             lo, hi = self.lower[self.both], self.upper[self.both]
             p = (x[:, self.both] - lo) / (hi - lo)
-            z[:, self.both] = np.log(p) - np.log1p(-p)
+            if self.two_sided == "probit":
+                z[:, self.both] = ndtri(p)
+            else:
+                z[:, self.both] = np.log(p) - np.log1p(-p)
         return z
 
     def inverse(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -169,8 +179,14 @@ class _Transform:
         if np.any(self.both):
             zb = z[:, self.both]
             lo, hi = self.lower[self.both], self.upper[self.both]
-            x[:, self.both] = lo + (hi - lo) * expit(zb)
-            log_jac += (np.log(hi - lo) + log_expit(zb) + log_expit(-zb)).sum(1)
+            if self.two_sided == "probit":  # x = lo + (hi - lo) Phi(z), from the nearer end
+                x[:, self.both] = np.where(
+                    zb <= 0, lo + (hi - lo) * ndtr(zb), hi - (hi - lo) * ndtr(-zb)
+                )
+                log_jac += (np.log(hi - lo) - 0.5 * zb**2 - 0.5 * math.log(2 * math.pi)).sum(1)
+            else:
+                x[:, self.both] = lo + (hi - lo) * expit(zb)
+                log_jac += (np.log(hi - lo) + log_expit(zb) + log_expit(-zb)).sum(1)
         return x, log_jac
 
 
@@ -303,6 +319,7 @@ def bridge_sampling(
     *,
     method: str = "normal",
     bounds=None,
+    two_sided: str = "logit",
     repetitions: int = 1,
     maxiter: int = 1000,
     tol: float = 1e-10,
@@ -325,6 +342,14 @@ def bridge_sampling(
         the bound transformations), or the standard normal after the warp-3 transformation.
     bounds : (lower, upper), optional
         Arrays of length ``n_dim`` with ``-inf``/``inf`` where a parameter is unbounded.
+    two_sided : {"logit", "probit"}
+        The map to the real line of parameters bounded on both sides (one bound: log).
+        R's bridgesampling uses the probit. Measured on beta-binomial posteriors (60
+        replications; ``benchmarks`` note of issue 12), the probit halves the RMS error of
+        the normal method (Beta(3, 9), 1,000 draws: 0.0047 -> 0.0024; Beta(8, 14), 4,000:
+        0.00097 -> 0.00054) and cuts warp-3's by a third, with the normal method's reported
+        error still calibrated; the default stays "logit" until warp-3's error measure,
+        which is too small by ~1.3x on skewed posteriors with either map, is mended.
     repetitions : int
         Independent proposal draws and iterative solutions; the median is reported and all
         values are in ``info["log_z_repetitions"]``.
@@ -370,7 +395,7 @@ def bridge_sampling(
             f"too few draws: {n_chains} chain(s) of {n_draws} draws leave {n_chains * half} "
             f"per half, fewer than n_dim + 2 = {n_dim + 2} needed to fit the proposal"
         )
-    transform = _Transform(n_dim, bounds)
+    transform = _Transform(n_dim, bounds, two_sided)
     transform.check(draws.reshape(-1, n_dim))
     fit_x = draws[:, :half].reshape(-1, n_dim)
     iter_chains = draws[:, half : 2 * half]
