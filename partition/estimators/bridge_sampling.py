@@ -345,7 +345,7 @@ def bridge_sampling(
     two_sided : {"logit", "probit"}
         The map to the real line of parameters bounded on both sides (one bound: log).
         R's bridgesampling uses the probit. Measured on beta-binomial posteriors (60
-        replications; ``benchmarks`` note of issue 12), the probit halves the RMS error of
+        replications, in the closing note of issue 12), the probit halves the RMS error of
         the normal method (Beta(3, 9), 1,000 draws: 0.0047 -> 0.0024; Beta(8, 14), 4,000:
         0.00097 -> 0.00054) and cuts warp-3's by a third, with the normal method's reported
         error still calibrated; the default stays "logit" until warp-3's error measure,
