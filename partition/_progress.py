@@ -1,39 +1,38 @@
-"""A dependency-free progress bar on stderr for long runs."""
+"""Progress bars on stderr for long runs, drawn by tqdm (``tqdm.auto``: a widget in notebooks).
+
+Kernels run in short calls; the caller reports how far it has got with ``update(done)``.
+"""
 
 from __future__ import annotations
 
 import sys
-import time
 
 
 class Progress:
-    """Call ``update(done)``; prints at most twice a second, and a final line on ``close``."""
+    """Call ``update(done)`` with the work done so far, then ``close()`` (one final line).
 
-    def __init__(self, total: int, label: str, enabled: bool) -> None:
+    Disabled bars cost nothing and print nothing.
+    """
+
+    def __init__(self, total: int, label: str, enabled: bool, unit: str = "it") -> None:
         self.total = max(int(total), 1)
-        self.label = label
-        self.enabled = enabled
-        self.start = time.perf_counter()
-        self.last = 0.0
+        self.done = 0
+        self.bar = None
+        if enabled:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(
+                total=self.total, desc=label, unit=unit, file=sys.stderr, dynamic_ncols=True
+            )
 
     def update(self, done: int) -> None:
-        if not self.enabled:
-            return
-        now = time.perf_counter()
-        if now - self.last < 0.5 and done < self.total:
-            return
-        self.last = now
-        frac = done / self.total
-        bar = "#" * int(30 * frac)
-        elapsed = now - self.start
-        eta = elapsed / frac - elapsed if frac > 0 else float("nan")
-        sys.stderr.write(
-            f"\r{self.label} [{bar:<30}] {frac:6.1%}  {elapsed:6.1f} s elapsed, ~{eta:5.1f} s left"
-        )
-        sys.stderr.flush()
+        done = min(int(done), self.total)
+        if self.bar is not None and done > self.done:
+            self.bar.update(done - self.done)
+        self.done = max(self.done, done)
 
     def close(self) -> None:
-        if self.enabled:
-            self.update(self.total)
-            sys.stderr.write("\n")
-            sys.stderr.flush()
+        """End the bar where it stands: a run that stopped early does not show 100%."""
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None

@@ -40,7 +40,7 @@ def _cmd_exact(args: argparse.Namespace) -> int:
     import partition as pt
 
     model = _load_model(args.model)
-    est = pt.exact_log_z(model, max_terms=args.max_terms)
+    est = pt.exact_log_z(model, max_terms=args.max_terms, progress=_progress(args))
     if args.json:
         _print_json({"model": args.model, **est.to_dict()})
     else:
@@ -137,8 +137,7 @@ def _annealing_inputs(args: argparse.Namespace):
         data = pt.datasets.digits()[0]  # the training split: the base model's rates
     else:
         data = load_data(args.data) if args.data else None
-    progress = args.progress if args.progress is not None else sys.stderr.isatty()
-    return model, data, progress
+    return model, data, _progress(args)
 
 
 def _cmd_ais(args: argparse.Namespace) -> int:
@@ -272,6 +271,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
             k=args.k,
             test_data=test,
             monitor_every=args.monitor_every,
+            progress=_progress(args),
             rng=args.seed,
         )
     except pt.TrainingDivergedError as exc:
@@ -307,16 +307,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     train, test = pt.datasets.digits()
     rbm = pt.datasets.digits_rbm()
+    progress = _progress(args)
     start = time.perf_counter()
-    log_z = pt.exact_log_z(rbm)
+    log_z = pt.exact_log_z(rbm, progress=progress)
     ll_train = pt.log_likelihood(rbm, train, log_z)
     ll_test = pt.log_likelihood(rbm, test, log_z)
-    ais = pt.ais(rbm, n_chains=100, data=train, rng=args.seed)
+    ais = pt.ais(rbm, n_chains=100, data=train, progress=progress, rng=args.seed)
     ll_ais = pt.log_likelihood(rbm, test, ais)
-    short = pt.bdmc(rbm, n_chains=100, schedule=100, data=train, rng=args.seed)
+    short = pt.bdmc(rbm, n_chains=100, schedule=100, data=train, progress=progress, rng=args.seed)
     fit = pt.fit_rbm(
-        train, 20, method="pcd", n_epochs=30, test_data=test, monitor_every=10, rng=args.seed
-    )
+        train, 20, method="pcd", n_epochs=30, test_data=test, monitor_every=10,
+        progress=progress, rng=args.seed,
+    )  # fmt: skip
     evaluation = pt.evaluate(fit.model, test, train_data=train, rng=args.seed)
     seconds = time.perf_counter() - start
     if args.json:
@@ -416,12 +418,20 @@ def _annealing_options(
     parser.add_argument("--sweeps", type=int, default=1, help="Gibbs sweeps per temperature")
     parser.add_argument("--seed", type=int, default=None, help="random seed")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    _progress_option(parser)
+
+
+def _progress_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="progress bar on stderr (default: when stderr is a terminal)",
+        help="progress bars on stderr (default: when stderr is a terminal)",
     )
+
+
+def _progress(args: argparse.Namespace) -> bool:
+    return args.progress if args.progress is not None else sys.stderr.isatty()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -450,6 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="refuse enumerations needing more than this many terms "
         "(2^m states x n summed-out units; default 2^36)",
     )
+    _progress_option(p_exact)
     p_exact.set_defaults(func=_cmd_exact)
 
     p_ais = sub.add_parser(
@@ -534,6 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="if training diverges (exit code 3), save the last finite model to --out",
     )
     p_train.add_argument("--json", action="store_true", help="print the result as JSON")
+    _progress_option(p_train)
     p_train.set_defaults(func=_cmd_train)
 
     p_demo = sub.add_parser(
@@ -545,6 +557,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_demo.add_argument("--json", action="store_true", help="print the result as JSON")
     p_demo.add_argument("--seed", type=int, default=0, help="random seed of the AIS run")
+    _progress_option(p_demo)
     p_demo.set_defaults(func=_cmd_demo)
     return parser
 

@@ -237,3 +237,19 @@ def test_bridge_of_models_of_different_sizes_says_so(tmp_path, capsys):
     pt.BernoulliRBM.random(6, 3, rng=0).save(tmp_path / "a.npz")
     assert main(["bridge", str(tmp_path / "a.npz"), "digits"]) == 2
     assert "model_a and model_b must share their states" in capsys.readouterr().err
+
+
+def test_progress_bars_for_exact_and_train_end_in_one_final_line(tmp_path, capsys):
+    # demo, train and exact printed nothing until the end; the ais bar printed 100% twice
+    assert main(["exact", "digits", "--progress"]) == 0
+    err = capsys.readouterr().err
+    assert "exact log Z (2^20 states)" in err and err.count("100%") == 1
+    out = tmp_path / "m.npz"
+    args = ["train", "digits", "--hidden", "4", "--epochs", "3", "--out", str(out), "--progress"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "train (pcd)" in err and "3/3" in err and err.count("100%") == 1
+    assert main(["ais", "digits", "--chains", "10", "--schedule", "50", "--progress"]) == 0
+    assert capsys.readouterr().err.count("100%") == 1
+    assert main(["exact", "digits", "--no-progress"]) == 0
+    assert capsys.readouterr().err == ""

@@ -12,7 +12,9 @@ from partition.models.rbm import DEFAULT_MAX_TERMS
 from partition.results import LogZEstimate
 
 
-def exact_log_z(model: Any, *, max_terms: float = DEFAULT_MAX_TERMS) -> LogZEstimate:
+def exact_log_z(
+    model: Any, *, max_terms: float = DEFAULT_MAX_TERMS, progress: bool = False
+) -> LogZEstimate:
     """Exact log Z of a model small enough to enumerate (or with a closed form).
 
     For a :class:`~partition.BernoulliRBM` the smaller layer is enumerated in Gray-code order
@@ -27,6 +29,8 @@ def exact_log_z(model: Any, *, max_terms: float = DEFAULT_MAX_TERMS) -> LogZEsti
         A model whose family implements exact evaluation (``BernoulliRBM``).
     max_terms : float
         Refuse enumerations needing more terms than this.
+    progress : bool
+        A progress bar on stderr over the enumerated states (RBM enumeration).
 
     Returns
     -------
@@ -49,7 +53,7 @@ def exact_log_z(model: Any, *, max_terms: float = DEFAULT_MAX_TERMS) -> LogZEsti
     if method is None:
         kind = type(model).__name__
         raise TypeError(f"exact_log_z has no exact method for models of type {kind}")
-    log_z, info = method(max_terms=max_terms)
+    log_z, info = method(max_terms=max_terms, progress=bool(progress))
     return LogZEstimate.exact(log_z, info=info)
 
 

@@ -428,10 +428,10 @@ class IsingModel:
         spins[:, np.flatnonzero(colour == 1)] = 2.0 * hidden - 1.0
         return spins
 
-    def _exact_log_z(self, *, max_terms: float) -> tuple[float, dict[str, Any]]:
+    def _exact_log_z(self, *, max_terms: float, progress: bool = False):
         from partition.models.ising_exact import exact_ising_log_z
 
-        return exact_ising_log_z(self, max_terms=max_terms)
+        return exact_ising_log_z(self, max_terms=max_terms, progress=progress)
 
     def _annealing_path(self, *, base=None, data=None, dtype=np.float64, driver="auto", **kw):
         from partition.models._ising_ais import IsingAnnealingPath

@@ -397,7 +397,9 @@ def _routes(model) -> list[tuple[float, str, Any]]:
     return routes
 
 
-def exact_ising_log_z(model, *, max_terms: float) -> tuple[float, dict[str, Any]]:
+def exact_ising_log_z(
+    model, *, max_terms: float, progress: bool = False
+) -> tuple[float, dict[str, Any]]:
     """Run the cheapest exact route for ``model`` (see the module docstring).
 
     Each route has a cost in the units of ``max_terms`` (RBM enumeration terms); the
@@ -422,7 +424,7 @@ def exact_ising_log_z(model, *, max_terms: float) -> tuple[float, dict[str, Any]
         from partition.models.rbm import enumerate_log_z
 
         rbm, offset = model.to_rbm()
-        log_z, info = enumerate_log_z(rbm, max_terms=max_terms)
+        log_z, info = enumerate_log_z(rbm, max_terms=max_terms, progress=progress)
         return log_z + offset, {"exact_method": name, **info}
     return run(), {"exact_method": name, "cost_terms": cost}
 

@@ -18,6 +18,7 @@ import numba
 import numpy as np
 
 from partition._io import read_arrays, save_npz_atomic
+from partition._progress import Progress
 from partition._rng import RNGLike, as_generator
 from partition._validation import (
     as_binary_rows,
@@ -328,8 +329,8 @@ class BernoulliRBM:
         return cls(**{k: arrays[k] for k in _NPZ_KEYS})
 
     # ----------------------------------------------------------------- family protocol
-    def _exact_log_z(self, *, max_terms: float) -> tuple[float, dict[str, Any]]:
-        return enumerate_log_z(self, max_terms=max_terms)
+    def _exact_log_z(self, *, max_terms: float, progress: bool = False):
+        return enumerate_log_z(self, max_terms=max_terms, progress=progress)
 
     def _exact_sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         return exact_sample_layers(self, n, rng)[0]
@@ -447,6 +448,7 @@ def enumerate_log_z(
     max_terms: float = DEFAULT_MAX_TERMS,
     layer: str | None = None,
     mode: str = "auto",
+    progress: bool = False,
 ) -> tuple[float, dict[str, Any]]:
     """Exact log Z of an RBM by enumerating one layer (the smaller one unless ``layer`` says).
 
@@ -468,10 +470,13 @@ def enumerate_log_z(
     per_piece = int(_PIECE_TERMS // (2.0**block_bits * max(n, 1)))
     per_piece = max(threads, per_piece - per_piece % threads)
     start = time.perf_counter()
-    pieces = [
-        interruptible(rbm_log_z_blocks, *args, b0, min(b0 + per_piece, n_blocks))
-        for b0 in range(0, n_blocks, per_piece)
-    ]
+    bar = Progress(2**m, f"exact log Z (2^{m} states)", progress, unit="state")
+    pieces = []
+    for b0 in range(0, n_blocks, per_piece):
+        b1 = min(b0 + per_piece, n_blocks)
+        pieces.append(interruptible(rbm_log_z_blocks, *args, b0, b1))
+        bar.update(b1 << block_bits)
+    bar.close()
     m_blocks = np.concatenate([p[0] for p in pieces])
     s_blocks = np.concatenate([p[1] for p in pieces])
     top = float(m_blocks.max())

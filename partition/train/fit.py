@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
+from partition._progress import Progress
 from partition._rng import RNGLike, as_generator
 from partition._validation import (
     MAX_CHAINS,
@@ -157,6 +158,7 @@ def fit_rbm(
     ais_chains: int = 100,
     ais_schedule=1000,
     callbacks: tuple[Callable[..., Any], ...] = (),
+    progress: bool = False,
     rng: RNGLike = None,
 ) -> FitResult:
     """Fit a :class:`~partition.BernoulliRBM` to binary data.
@@ -194,6 +196,8 @@ def fit_rbm(
     callbacks : tuple of callables
         Called as ``callback(epoch, model, history)`` at each checkpoint; returning True
         stops training.
+    progress : bool
+        A progress bar over the epochs on stderr.
     rng : int, SeedSequence, Generator or None
 
     Returns
@@ -303,6 +307,7 @@ def fit_rbm(
         history["seconds"].append(time.perf_counter() - start)
         return any(bool(cb(epoch, model, history)) for cb in callbacks)
 
+    bar = Progress(n_epochs, f"train ({method})", bool(progress), unit="epoch")
     for epoch in range(1, n_epochs + 1):
         order = gen.permutation(n)
         for first in range(0, n, batch_size):
@@ -348,6 +353,7 @@ def fit_rbm(
                     log_z_param += log_z_velocity
             n_updates += 1
             if not all(np.all(np.isfinite(p_)) for p_ in params) or not math.isfinite(log_z_param):
+                bar.close()
                 raise TrainingDivergedError(
                     f"parameters became non-finite at epoch {epoch}, update {n_updates} "
                     f"(learning_rate={learning_rate} is probably too large); the last finite "
@@ -356,9 +362,13 @@ def fit_rbm(
                     history,
                 )
         last_finite = BernoulliRBM(*[p_.copy() for p_ in params])
-        if (monitor_every and epoch % monitor_every == 0) or epoch == n_epochs:
-            if checkpoint(epoch):
-                break
+        stop = ((monitor_every and epoch % monitor_every == 0) or epoch == n_epochs) and (
+            checkpoint(epoch)
+        )
+        bar.update(epoch)
+        if stop:
+            break
+    bar.close()
     info = {
         "method": method,
         "n_updates": n_updates,
