@@ -49,7 +49,8 @@ def _cmd_exact(args: argparse.Namespace) -> int:
         print(f"log Z       {est.log_z:.10f}  (exact)")
         print(
             f"enumerated  {info['enumerated_layer']} layer, 2^{info['n_enumerated_units']} states "
-            f"in {info['seconds']:.3f} s ({info['states_per_second']:.3g} states/s)"
+            f"in {info['seconds']:.3f} s ({info['states_per_second']:.3g} states/s; "
+            f"compilation {info['compile_seconds']:.3f} s apart)"
         )
     return 0
 
