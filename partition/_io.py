@@ -63,11 +63,10 @@ def read_arrays(
     cap = _cap(max_bytes)
     try:
         if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                declared = sum(info.file_size for info in archive.infolist())
-            if declared > cap:
-                raise _too_big(path, declared, cap)
-            with np.load(path, allow_pickle=False) as npz:
+            with np.load(path, allow_pickle=False) as npz:  # members are read on access
+                declared = sum(info.file_size for info in npz.zip.infolist())
+                if declared > cap:
+                    raise _too_big(path, declared, cap)
                 return {key: npz[key] for key in npz.files}
         with open(path, "rb") as fh:
             magic = fh.read(6)

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from scipy.special import logsumexp, ndtri
 
-from partition._validation import as_real_array, check_probability
+from partition._validation import as_real_array, check_probability, check_real
 
 #: An estimate from importance weights is flagged when its Kish effective sample size is
 #: below this fraction of the number of weights: a few chains then carry the estimate, the
@@ -126,12 +126,9 @@ def stderr_of_mean(values) -> float:
 
 def _finite(value, name: str, *, minimum: float | None = None) -> float:
     """A finite real number (at least ``minimum``), for the result constructors."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value) or (minimum is not None and value < minimum):
-        bound = "" if minimum is None else f" and >= {minimum}"
-        raise ValueError(f"{name} must be finite{bound}, got {value}")
+    value = check_real(value, name)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be finite and >= {minimum}, got {value}")
     return value
 
 

@@ -154,7 +154,7 @@ def evaluate(
     make_schedule(schedule)
     log_unnormalized = _log_unnormalized(model, data, "data")
     if train_data is not None:
-        _log_unnormalized(model, train_data, "train_data")
+        model_states(model, train_data, "train_data")
     gen = as_generator(rng)
     exact_ll = None
     if exact is None or exact:

@@ -8,13 +8,14 @@ assumed (separate posterior runs).
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import logsumexp, ndtri
 
-from partition._validation import as_real_array, check_probability
+from partition._validation import as_real_array, check_probability, check_real
 from partition.results import ConfidenceInterval, LogZEstimate
 
 
@@ -22,12 +23,9 @@ def _log_ml(value, name: str) -> tuple[float, float]:
     """``(log marginal likelihood, stderr)`` of a LogZEstimate, or of a float (stderr 0)."""
     if isinstance(value, LogZEstimate):
         return value.log_z, value.stderr
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a LogZEstimate or a float, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return value, 0.0
+    return check_real(value, name), 0.0
 
 
 @dataclass(frozen=True)

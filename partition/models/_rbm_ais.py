@@ -44,12 +44,12 @@ def _softplus(x: np.ndarray) -> np.ndarray:
     return np.logaddexp(0.0, x)
 
 
-def base_visible_bias(model, base, data, data_name: str = "data") -> tuple[np.ndarray, str]:
+def base_visible_bias(model, base, data) -> tuple[np.ndarray, str]:
     """Visible biases of the base model (no couplings) from the ``base`` / ``data`` options."""
     from partition.models.rbm import BernoulliRBM
 
     if data is not None:
-        rows = model._validate_states(data, data_name)
+        rows = model._validate_states(data, "data")
     if base is None:
         base = "data" if data is not None else "uniform"
     if isinstance(base, str):

@@ -23,6 +23,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from partition._validation import check_int, check_positive_float, check_real
+from partition.models.rbm import DEFAULT_MAX_TERMS
 
 BRUTE_FORCE_MAX_SPINS = 24
 TRANSFER_MAX_WIDTH = 20
@@ -206,7 +207,7 @@ def _column_couplings(W: int, bonds) -> np.ndarray:
     return couplings
 
 
-def _vertical(psi: np.ndarray, couplings: np.ndarray) -> float:
+def _vertical(psi: np.ndarray, couplings: np.ndarray) -> tuple[np.ndarray, float]:
     """Apply the bonds between two rows to ``psi`` (row state on axis 0), in linear space.
 
     ``psi'(s') = sum_s prod_c exp(J_c s_c s'_c) psi(s) / exp(sum_c |J_c|)``: each column's
@@ -444,7 +445,7 @@ def ising_log_z(
     *,
     field: float = 0.0,
     method: str = "auto",
-    max_terms: float = 2.0**36,
+    max_terms: float = DEFAULT_MAX_TERMS,
 ) -> float:
     """Exact log Z of the ``L x M`` square-lattice Ising model with uniform coupling and field.
 
