@@ -328,6 +328,44 @@ class LogZEstimate:
             f"n_samples={self.n_samples}, ess={self.ess:.1f})"
         )
 
+    def summary(self) -> str:
+        """A readable account of the estimate; for bridge sampling, R's error measures too.
+
+        Examples
+        --------
+        >>> from partition.results import LogZEstimate
+        >>> print(LogZEstimate.normal(-3.25, 0.0125, method="demo", n_samples=400).summary())
+        demo estimate of log Z: -3.250000
+          standard error 0.0125, 95% interval [-3.274500, -3.225500]
+          400 samples
+        """
+        lines = [f"{self.method} estimate of log Z: {self.log_z:.6f}"]
+        if self.stderr == 0.0 and self.n_samples == 0:
+            lines.append("  exact: no sampling error")
+        else:
+            low, high = self.confidence_interval
+            lines.append(
+                f"  standard error {self.stderr:.3g}, {self.confidence_level:.0%} interval "
+                f"[{low:.6f}, {high:.6f}]"
+            )
+            ess = "" if math.isnan(self.ess) else f", effective sample size {self.ess:.1f}"
+            lines.append(f"  {self.n_samples} samples{ess}")
+        info = self.info
+        if "re2" in info:  # bridge sampling: R's error_measures and the scheme's convergence
+            repeats = info.get("log_z_repetitions")
+            if repeats is not None and len(repeats) > 1:
+                lines.append(f"  the median of {len(repeats)} repetitions")
+            converged = "converged" if info.get("converged", True) else "converged only"
+            lines += [
+                f"  iterative scheme: {info.get('iterations')} iterations, {converged} at "
+                f"tol {info.get('tolerance', float('nan')):g}",
+                "Error measures (R's error_measures):",
+                f"  relative mean-squared error {info['re2']:.3g}",
+                f"  coefficient of variation {info['cv']:.3g}",
+                f"  percentage error {info['percentage_error']:.2g}%",
+            ]
+        return "\n".join(lines)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary (no log weights)."""
         return {

@@ -144,3 +144,20 @@ def test_valid_fields_are_kept_and_bounds_check_their_types():
     assert LogZEstimate.exact(2.0).confidence_level == 1.0
     with pytest.raises(TypeError, match="upper must be a LogZEstimate"):
         LogZBounds(lower=est, upper=1.0)
+
+
+def test_summary_reads_like_r_for_bridge_sampling_and_says_when_the_scheme_struggled():
+    import partition as pt
+
+    draws = np.random.default_rng(0).normal(size=(2000, 2))
+    est = pt.bridge_sampling(lambda x: -0.5 * (x**2).sum(1), draws, rng=1, repetitions=3)
+    text = est.summary()
+    assert f"log Z: {est.log_z:.6f}" in text
+    assert f"relative mean-squared error {est.info['re2']:.3g}" in text
+    assert f"percentage error {est.info['percentage_error']:.2g}%" in text
+    assert "median of 3 repetitions" in text and "converged at tol 1e-10" in text
+    info = dict(est.info, converged=False, tolerance=1e-4)
+    struggled = LogZEstimate.normal(est.log_z, est.stderr, method=est.method, info=info)
+    assert "converged only at tol 0.0001" in struggled.summary()
+    exact = LogZEstimate.exact(1.5).summary()
+    assert "no sampling error" in exact and "Error measures" not in exact
