@@ -113,6 +113,58 @@ def plot_bdmc(
     return fig
 
 
+def plot_estimates(
+    estimates: Mapping[str, Sequence[Any]] | Sequence[Any],
+    *,
+    exact=None,
+    ax=None,
+):
+    """Repeated estimates with their confidence intervals, against the exact value.
+
+    ``estimates`` is a sequence of :class:`~partition.LogZEstimate` (one series) or a
+    mapping from a label to such a sequence (several series side by side, e.g. two methods
+    over the same repetitions). Each estimate is a point with its interval;
+    ``exact`` (a float or a :class:`~partition.LogZEstimate`) is drawn as a line, and the
+    legend gives each series' share of intervals that cover it.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import numpy as np, partition as pt
+    >>> from partition.plotting import plot_estimates
+    >>> log_density = lambda x: -0.5 * np.sum(x**2, axis=1)   # log Z = log 2 pi
+    >>> runs = [pt.bridge_sampling(log_density, np.random.default_rng(r).normal(size=(500, 2)),
+    ...                            rng=r) for r in range(5)]
+    >>> fig = plot_estimates({"normal": runs}, exact=np.log(2 * np.pi))
+    """
+    series = dict(estimates) if isinstance(estimates, Mapping) else {"estimates": estimates}
+    if not series or not all(len(v) for v in series.values()):
+        raise ValueError("estimates is empty")
+    fig, ax = _axes(ax)
+    value = None
+    if exact is not None:
+        value = exact.log_z if hasattr(exact, "log_z") else float(exact)
+        ax.axhline(value, color="black", ls="--", lw=1, label="exact")
+    width = 0.6 / len(series)
+    colours = ("#4C72B0", "#C44E52", "#55A868", "#8172B2", "#CCB974")
+    for i, (label, ests) in enumerate(series.items()):
+        x = np.arange(len(ests)) + (i - (len(series) - 1) / 2) * width
+        y = np.array([e.log_z for e in ests])
+        low = np.array([e.confidence_interval[0] for e in ests])
+        high = np.array([e.confidence_interval[1] for e in ests])
+        text = str(label)
+        if value is not None:
+            text += f" ({np.mean((low <= value) & (value <= high)):.0%} cover)"
+        ax.errorbar(x, y, yerr=[y - low, high - y], fmt="o", ms=3, capsize=2,
+                    color=colours[i % len(colours)], label=text)  # fmt: skip
+    level = next(iter(series.values()))[0].confidence_level
+    ax.set_xlabel("repetition")
+    ax.set_ylabel("log Z")
+    ax.set_title(f"estimates with their {level:.0%} intervals", fontsize=10)
+    ax.legend(fontsize=8)
+    return fig
+
+
 def _read_rows(rows_or_path) -> list[dict[str, Any]]:
     if isinstance(rows_or_path, str | os.PathLike):
         with open(rows_or_path, newline="") as fh:

@@ -18,13 +18,8 @@ def test_there_are_four_notebooks_committed_with_outputs():
         outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
         assert outputs, f"{path.name} is committed without outputs"
         assert not [o for o in outputs if o.output_type == "error"], f"{path.name} has errors"
-    figures = sum(
-        "image/png" in o.get("data", {})
-        for p in NOTEBOOKS
-        for c in nbformat.read(p, as_version=4).cells
-        for o in c.get("outputs", [])
-    )
-    assert figures >= 4
+        figures = sum("image/png" in o.get("data", {}) for o in outputs)
+        assert figures >= 1, f"{path.name} has no figure"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -1,5 +1,7 @@
 """Plotting on real results, rendered to files with Agg."""
 
+import math
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -80,3 +82,21 @@ def test_training_history(tmp_path):
     _saved(fig, tmp_path, "history")
     with pytest.raises(ValueError, match="empty"):
         plotting.plot_training_history({"epoch": []})
+
+
+def test_plot_estimates_marks_each_interval_and_the_share_that_covers():
+    log_density = lambda x: -0.5 * np.sum(x**2, axis=1)  # noqa: E731
+    runs = [
+        pt.bridge_sampling(log_density, np.random.default_rng(r).normal(size=(400, 2)), rng=r)
+        for r in range(6)
+    ]
+    exact = math.log(2 * math.pi)
+    cover = np.mean([e.confidence_interval[0] <= exact <= e.confidence_interval[1] for e in runs])
+    fig, ax = plt.subplots()
+    assert plotting.plot_estimates({"normal": runs, "again": runs}, exact=exact, ax=ax) is fig
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels[0] == "exact" and labels[1] == f"normal ({cover:.0%} cover)"
+    assert len(ax.containers) == 2  # one errorbar series per label
+    with pytest.raises(ValueError, match="estimates is empty"):
+        plotting.plot_estimates([])
+    plt.close("all")
