@@ -93,6 +93,21 @@ def load_data(path: str) -> np.ndarray:
         raise ValueError(f"{path}: not a numeric CSV/text table ({exc})") from None
 
 
+def _binary_file(
+    path: str, option: str, n_columns: int | None = None, what: str = ""
+) -> np.ndarray:
+    """Binary rows from a data file, checked here so that every message names the file and
+    the option that gave it (``--data x.npy must have 64 columns (the model's n_visible)``)."""
+    from partition._validation import as_binary_rows
+
+    data = load_data(path)
+    width = np.shape(data)[-1] if n_columns is None else n_columns
+    rows, _ = as_binary_rows(data, f"{option} {path}", width, what or "width")
+    if rows.shape[0] == 0:
+        raise ValueError(f"{option} {path} holds no rows")
+    return rows
+
+
 def _number_arg(text: str) -> float:
     """A number as people write it on a command line: ``1000``, ``1e3``, ``2^36``, ``2**36``."""
     cleaned = text.strip().replace("**", "^")
@@ -104,6 +119,33 @@ def _number_arg(text: str) -> float:
     except (ValueError, OverflowError):
         message = f"not a number: {text!r} (write 1000, 1e3 or 2^10)"
         raise argparse.ArgumentTypeError(message) from None
+
+
+def _count(minimum: int):
+    """An argparse type: a whole number >= ``minimum``, written as ``_number_arg`` reads."""
+
+    def parse(text: str) -> int:
+        value = _number_arg(text)
+        if value != int(value) or value < minimum:
+            raise argparse.ArgumentTypeError(f"must be a whole number >= {minimum}, got {text}")
+        return int(value)
+
+    parse.__name__ = "count"
+    return parse
+
+
+def _real(low: float, high: float = float("inf"), *, low_open: bool = False):
+    """An argparse type: a number in ``[low, high)`` (``(low, high)`` when ``low_open``)."""
+
+    def parse(text: str) -> float:
+        value = _number_arg(text)
+        if not (low < value if low_open else low <= value) or not value < high:
+            bounds = f"{'(' if low_open else '['}{low:g}, {high:g})"
+            raise argparse.ArgumentTypeError(f"must lie in {bounds}, got {text}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
 
 
 def _schedule_arg(text: str):
@@ -126,7 +168,10 @@ def _load_model(path: str):
 
     if path == SHIPPED:
         return pt.datasets.digits_rbm()
-    return pt.BernoulliRBM.load(path)
+    try:
+        return pt.BernoulliRBM.load(path)
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"{exc} (the shipped model is named '{SHIPPED}')") from None
 
 
 def _annealing_inputs(args: argparse.Namespace):
@@ -135,9 +180,14 @@ def _annealing_inputs(args: argparse.Namespace):
 
     model = _load_model(args.model)
     if args.data == SHIPPED:
+        from partition._validation import as_binary_rows
+
         data = pt.datasets.digits()[0]  # the training split: the base model's rates
+        as_binary_rows(data, "--data digits", model.n_visible, "n_visible")
     else:
-        data = load_data(args.data) if args.data else None
+        data = (
+            _binary_file(args.data, "--data", model.n_visible, "n_visible") if args.data else None
+        )
     return model, data, _progress(args)
 
 
@@ -235,16 +285,24 @@ def _cmd_bridge(args: argparse.Namespace) -> int:
 
     model_a = _load_model(args.model_a)
     model_b = _load_model(args.model_b)
-    samples_a = load_data(args.samples_a) if args.samples_a else None
-    samples_b = load_data(args.samples_b) if args.samples_b else None
-    est = pt.bridge(model_a, model_b, samples_a, samples_b, n_samples=args.samples, rng=args.seed)
+    samples_a = samples_b = None
+    if args.samples_a:
+        samples_a = _binary_file(args.samples_a, "--samples-a", model_a.n_visible, "n_visible")
+    if args.samples_b:
+        samples_b = _binary_file(args.samples_b, "--samples-b", model_b.n_visible, "n_visible")
+    est = pt.bridge(
+        model_a, model_b, samples_a, samples_b, n_samples=args.samples,
+        mcmc_sweeps=args.mcmc_sweeps, progress=_progress(args), rng=args.seed,
+    )  # fmt: skip
     if args.json:
         _print_json({"model_a": args.model_a, "model_b": args.model_b, **est.to_dict()})
         return 0
     low, high = est.confidence_interval
     print(f"log Z_b - log Z_a = {est.log_z:.6f} +- {est.stderr:.6f}  (bridge, BAR)")
     print(f"{est.confidence_level:.0%} CI            [{low:.6f}, {high:.6f}]")
-    print(f"draws              {est.info['n_a']} from A, {est.info['n_b']} from B")
+    kinds = est.info["samples"]
+    how = kinds["a"] if kinds["a"] == kinds["b"] else f"A {kinds['a']}, B {kinds['b']}"
+    print(f"draws              {est.info['n_a']} from A, {est.info['n_b']} from B: {how}")
     return 0
 
 
@@ -256,9 +314,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.data == "digits":
         train, test = pt.datasets.digits()
     else:
-        train, test = load_data(args.data), None
+        train, test = _binary_file(args.data, "DATA"), None
     if args.test:
-        test = load_data(args.test)
+        test = _binary_file(args.test, "--test", train.shape[1], "n_visible: the width of DATA")
     try:
         fit = pt.fit_rbm(
             train,
@@ -397,7 +455,7 @@ def _annealing_options(
 ) -> None:
     """The model file and the options shared by ``ais`` and ``bdmc``."""
     parser.add_argument("model", metavar="MODEL.npz", help=_MODEL_HELP)
-    parser.add_argument("--chains", type=int, default=100, help=chains_help)
+    parser.add_argument("--chains", type=_count(2), default=100, help=chains_help)
     parser.add_argument(
         "--schedule",
         type=_schedule_arg,
@@ -416,8 +474,8 @@ def _annealing_options(
         default=None,
         help="base model (default: data if --data is given, else uniform)",
     )
-    parser.add_argument("--sweeps", type=int, default=1, help="Gibbs sweeps per temperature")
-    parser.add_argument("--seed", type=int, default=None, help="random seed")
+    parser.add_argument("--sweeps", type=_count(1), default=1, help="Gibbs sweeps per temperature")
+    parser.add_argument("--seed", type=_count(0), default=None, help="random seed")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     _progress_option(parser)
 
@@ -496,18 +554,31 @@ def build_parser() -> argparse.ArgumentParser:
         "bridge",
         help="log Z_b - log Z_a of two RBM files by the optimal bridge (BAR)",
         description="The difference of log partition functions of two RBMs with the same "
-        "visible layer, by Bennett's acceptance ratio on samples of both (exact samples by "
-        "default; MCMC samples may be given as files, ideally thinned).",
+        "visible layer, by Bennett's acceptance ratio on samples of both: exact samples by "
+        "default, independent Gibbs chains with --mcmc-sweeps for models too large to sample "
+        "exactly, or samples given as files (thinned MCMC draws).",
     )
     p_bridge.add_argument("model_a", metavar="A.npz", help="model A: " + _MODEL_HELP)
     p_bridge.add_argument("model_b", metavar="B.npz", help="model B, of A's size")
     p_bridge.add_argument(
-        "--samples", type=int, default=1000, help="exact samples drawn from each (default 1000)"
+        "--samples",
+        type=_count(2),
+        default=1000,
+        help="samples drawn from each model, exactly unless --mcmc-sweeps (default 1000)",
+    )
+    p_bridge.add_argument(
+        "--mcmc-sweeps",
+        type=_count(1),
+        default=None,
+        metavar="N",
+        help="draw the samples by N Gibbs sweeps of independent chains (for models too large "
+        "to sample exactly; compare two values of N)",
     )
     p_bridge.add_argument("--samples-a", help="samples of A (.npy, .npz or CSV) instead")
     p_bridge.add_argument("--samples-b", help="samples of B (.npy, .npz or CSV) instead")
-    p_bridge.add_argument("--seed", type=int, default=None, help="random seed")
+    p_bridge.add_argument("--seed", type=_count(0), default=None, help="random seed")
     p_bridge.add_argument("--json", action="store_true", help="print the result as JSON")
+    _progress_option(p_bridge)
     p_bridge.set_defaults(func=_cmd_bridge)
 
     p_train = sub.add_parser(
@@ -526,18 +597,22 @@ def build_parser() -> argparse.ArgumentParser:
     p_train.add_argument(
         "--method", choices=["cd", "pcd", "pl", "rm", "nce"], default="pcd", help="learning rule"
     )
-    p_train.add_argument("--hidden", type=int, default=20, help="hidden units")
-    p_train.add_argument("--epochs", type=int, default=50, help="passes over the data")
-    p_train.add_argument("--batch-size", type=int, default=20, help="examples per update")
-    p_train.add_argument("--lr", type=float, default=0.05, help="learning rate")
-    p_train.add_argument("--momentum", type=float, default=0.5, help="SGD momentum")
-    p_train.add_argument("--weight-decay", type=float, default=1e-4, help="L2 decay of weights")
-    p_train.add_argument("--k", type=int, default=1, help="Gibbs steps (CD-k, PCD)")
+    p_train.add_argument("--hidden", type=_count(1), default=20, help="hidden units")
+    p_train.add_argument("--epochs", type=_count(1), default=50, help="passes over the data")
+    p_train.add_argument("--batch-size", type=_count(1), default=20, help="examples per update")
+    p_train.add_argument("--lr", type=_real(0.0, low_open=True), default=0.05, help="learning rate")
+    p_train.add_argument("--momentum", type=_real(0.0, 1.0), default=0.5, help="SGD momentum")
+    p_train.add_argument(
+        "--weight-decay", type=_real(0.0, 1.0), default=1e-4, help="L2 decay of weights"
+    )
+    p_train.add_argument("--k", type=_count(1), default=1, help="Gibbs steps (CD-k, PCD)")
     p_train.add_argument(
         "--test", help="held-out data whose log-likelihood is monitored (digits: its test set)"
     )
-    p_train.add_argument("--monitor-every", type=int, default=10, help="epochs between checkpoints")
-    p_train.add_argument("--seed", type=int, default=None, help="random seed")
+    p_train.add_argument(
+        "--monitor-every", type=_count(0), default=10, help="epochs between checkpoints (0: none)"
+    )
+    p_train.add_argument("--seed", type=_count(0), default=None, help="random seed")
     p_train.add_argument("--out", required=True, metavar="MODEL.npz", help="where to save")
     p_train.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     p_train.add_argument(
@@ -557,7 +632,7 @@ def build_parser() -> argparse.ArgumentParser:
         "binarised digits, then an RBM trained by PCD on them and its evaluation.",
     )
     p_demo.add_argument("--json", action="store_true", help="print the result as JSON")
-    p_demo.add_argument("--seed", type=int, default=0, help="random seed of the AIS run")
+    p_demo.add_argument("--seed", type=_count(0), default=0, help="random seed of the AIS run")
     _progress_option(p_demo)
     p_demo.set_defaults(func=_cmd_demo)
     return parser

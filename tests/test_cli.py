@@ -94,8 +94,7 @@ def test_ais_command_json_and_data_formats(tmp_path, capsys):
     )
 
 
-def test_ais_command_text_progress_and_errors(tmp_path, capsys):
-    import numpy as np
+def test_ais_command_text_and_progress(tmp_path, capsys):
 
     model = pt.BernoulliRBM.random(12, 5, rng=0)
     path = tmp_path / "m.npz"
@@ -104,12 +103,6 @@ def test_ais_command_text_progress_and_errors(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "log Z" in captured.out and "95% CI" in captured.out
     assert "AIS (10 chains)" in captured.err
-    assert main(["ais", str(path), "--chains", "1"]) == 2
-    assert "n_chains" in capsys.readouterr().err
-    bad = tmp_path / "bad.npy"
-    np.save(bad, np.full((3, 12), 0.5))
-    assert main(["ais", str(path), "--data", str(bad)]) == 2
-    assert "data must be binary" in capsys.readouterr().err
 
 
 def test_bdmc_command(tmp_path, capsys):
@@ -127,7 +120,6 @@ def test_bdmc_command(tmp_path, capsys):
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "lower (AIS)" in text and "upper (reverse AIS)" in text and "exact samples" in text
-    assert main(["bdmc", str(path), "--chains", "1"]) == 2
 
 
 def test_bridge_command(tmp_path, capsys):
@@ -147,10 +139,7 @@ def test_bridge_command(tmp_path, capsys):
     np.save(tmp_path / "sb.npy", pt.exact_sample(b, 300, rng=3))
     more = ["--samples-a", str(tmp_path / "sa.npy"), "--samples-b", str(tmp_path / "sb.npy")]
     assert main([*args, *more]) == 0
-    assert "300 from A, 300 from B" in capsys.readouterr().out
-    np.save(tmp_path / "bad.npy", np.full((3, 12), 0.5))
-    assert main([*args, "--samples-a", str(tmp_path / "bad.npy")]) == 2
-    assert "samples_a" in capsys.readouterr().err
+    assert "300 from A, 300 from B: given" in capsys.readouterr().out  # bad inputs: test_cli_inputs
 
 
 def test_train_command(tmp_path, capsys):
@@ -170,8 +159,6 @@ def test_train_command(tmp_path, capsys):
     args = ["train", "digits", "--epochs", "1", "--hidden", "4", "--out", str(out), "--force"]
     assert main(args) == 0
     assert "saved to" in capsys.readouterr().out
-    assert main(["train", "digits", "--lr", "-1", "--out", str(out), "--force"]) == 2
-    assert "learning_rate" in capsys.readouterr().err
 
 
 def _strict_json(text):

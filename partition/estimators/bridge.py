@@ -13,6 +13,7 @@ import numpy as np
 from partition._rng import as_generator
 from partition._validation import (
     MAX_CHAINS,
+    MAX_SWEEPS,
     as_real_array,
     check_int,
     check_positive_float,
@@ -161,7 +162,9 @@ def bridge(
     samples_b=None,
     *,
     n_samples: int = 1000,
+    mcmc_sweeps: int | None = None,
     confidence_level: float = 0.95,
+    progress: bool = False,
     rng=None,
 ) -> LogZEstimate:
     """``log Z_b - log Z_a`` for two models of one family by the optimal bridge (BAR).
@@ -178,6 +181,20 @@ def bridge(
         size, or an RBM at two training checkpoints).
     samples_a, samples_b : array_like, optional
         States drawn from ``model_a`` and ``model_b``.
+    n_samples : int
+        Samples drawn for each model whose samples are not given.
+    mcmc_sweeps : int, optional
+        Draw the missing samples by MCMC instead of exactly (for models too large to sample
+        exactly): the final states of ``n_samples`` independent chains after
+        ``mcmc_sweeps`` Gibbs sweeps at the model, started from its base. Independent chains
+        keep BAR's error honest; too few sweeps bias the estimate, so compare two lengths.
+        ``info["samples"]`` says how the samples were obtained.
+    confidence_level : float
+        Nominal coverage of the interval.
+    progress : bool
+        Progress bars for the MCMC sweeps.
+    rng : int, SeedSequence, Generator or None
+        Seed.
 
     Examples
     --------
@@ -204,11 +221,39 @@ def bridge(
             f"model_a and model_b must share their states, got {shape_a} and {shape_b}: a "
             "bridge needs two models of the same size"
         )
+    if mcmc_sweeps is not None:
+        mcmc_sweeps = check_int(mcmc_sweeps, "mcmc_sweeps", minimum=1, maximum=MAX_SWEEPS)
     gen = as_generator(rng)
-    if samples_a is None:
-        samples_a = exact_sample(model_a, n_samples, rng=gen)
-    if samples_b is None:
-        samples_b = exact_sample(model_b, n_samples, rng=gen)
+    kinds = []
+
+    def draw(model, samples, name):
+        if samples is not None:
+            kinds.append("given")
+            return samples
+        if mcmc_sweeps is not None:
+            from partition.estimators.ais import _path
+
+            path = _path(model, base=None, data=None)
+            _, states, _ = path.run(
+                np.ones(mcmc_sweeps + 1), n_chains=n_samples, n_sweeps=1, rng=gen,
+                progress=progress, transition_at_end=True, label=f"MCMC for {name}",
+            )  # fmt: skip
+            kinds.append(f"approximate ({mcmc_sweeps} Gibbs sweeps, independent chains)")
+            return states
+        try:
+            states = exact_sample(model, n_samples, rng=gen)
+        except ValueError as exc:
+            reason = str(exc).split(". ")[0]
+            raise ValueError(
+                f"{name} cannot be sampled exactly ({reason}): pass mcmc_sweeps=N (command "
+                "line: --mcmc-sweeps N) to draw its samples by N Gibbs sweeps of independent "
+                "chains, or pass samples"
+            ) from None
+        kinds.append("exact")
+        return states
+
+    samples_a = draw(model_a, samples_a, "model_a")
+    samples_b = draw(model_b, samples_b, "model_b")
     samples_a = model_states(model_a, samples_a, "samples_a")
     samples_b = model_states(model_b, samples_b, "samples_b")
     for name, states in (("samples_a", samples_a), ("samples_b", samples_b)):
@@ -223,5 +268,5 @@ def bridge(
         method="bridge",
         confidence_level=level,
         n_samples=est.n_samples,
-        info=dict(est.info),
+        info={**est.info, "samples": {"a": kinds[0], "b": kinds[1]}},
     )
