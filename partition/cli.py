@@ -55,6 +55,12 @@ def _cmd_exact(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compilation(info) -> str:
+    """``", compilation 2.31 s apart"`` when numba compiled kernels for this run."""
+    seconds = info.get("compile_seconds", 0.0)
+    return f", compilation {seconds:.2f} s apart" if seconds >= 0.01 else ""
+
+
 def load_data(path: str) -> np.ndarray:
     """Read a data matrix from .npy, .npz (key ``data``, or its only array) or CSV/text.
 
@@ -224,6 +230,7 @@ def _cmd_ais(args: argparse.Namespace) -> int:
     print(
         f"ESS         {est.ess:.1f} of {est.n_samples};  {est.info['n_temperatures']} "
         f"temperatures, base {est.info['base']}, {est.info['seconds']:.2f} s"
+        f"{_compilation(est.info)}"
     )
     if ll is not None:
         print(
@@ -417,7 +424,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(f"  model  RBM with {rbm.n_visible} visible and {rbm.n_hidden} hidden units")
     print(
         f"  exact log Z = {log_z.log_z:.6f}  (2^{log_z.info['n_enumerated_units']} "
-        f"{log_z.info['enumerated_layer']} states enumerated in {log_z.info['seconds']:.3f} s)"
+        f"{log_z.info['enumerated_layer']} states enumerated in {log_z.info['seconds']:.3f} s"
+        f"{_compilation(log_z.info)})"
     )
     print(f"  train log-likelihood = {ll_train.mean:.4f} nats/image")
     print(
@@ -426,7 +434,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     )
     print(
         f"  AIS   log Z = {ais.log_z:.6f} +- {ais.stderr:.6f}  (100 chains, "
-        f"{ais.info['n_temperatures']} temperatures, {ais.info['seconds']:.2f} s); "
+        f"{ais.info['n_temperatures']} temperatures, {ais.info['seconds']:.2f} s"
+        f"{_compilation(ais.info)}); "
         f"error {ais.log_z - log_z.log_z:+.4f} = {(ais.log_z - log_z.log_z) / ais.stderr:+.2f} "
         "standard errors"
     )

@@ -122,3 +122,18 @@ def test_bridge_bad_input():
         pt.bridge(a, a, np.zeros((3, 5)), np.full((3, 5), 0.5))
     with pytest.raises(ValueError, match="samples_a"):
         pt.bridge(a, a, np.zeros((3, 4)), np.zeros((3, 5)))
+
+
+def test_bridge_by_mcmc_samples_for_models_too_large_to_sample_exactly():
+    a = pt.BernoulliRBM.random(12, 8, rng=1)
+    b = pt.BernoulliRBM(a.weights * 1.2, a.visible_bias, a.hidden_bias)
+    exact = pt.exact_log_z(b).log_z - pt.exact_log_z(a).log_z
+    est = pt.bridge(a, b, n_samples=2000, mcmc_sweeps=300, rng=0)
+    assert abs(est.log_z - exact) < 4 * est.stderr
+    assert est.info["samples"]["a"].startswith("approximate (300 Gibbs sweeps")
+    assert pt.bridge(a, b, rng=0).info["samples"] == {"a": "exact", "b": "exact"}
+    big = pt.BernoulliRBM.random(30, 30, rng=0)
+    with pytest.raises(ValueError, match="model_a cannot be sampled exactly.*mcmc_sweeps=N"):
+        pt.bridge(big, big)
+    with pytest.raises(ValueError, match="mcmc_sweeps must be >= 1"):
+        pt.bridge(a, b, mcmc_sweeps=0)
