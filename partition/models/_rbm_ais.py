@@ -245,7 +245,7 @@ class RBMAnnealingPath:
         sample_base,
         transition_at_end,
         n_sweeps,
-        timing,
+        timing=None,
     ):
         """Sample the base if asked, then run the schedule in short segments (progress bar,
         Ctrl-C between them)."""
@@ -254,7 +254,8 @@ class RBMAnnealingPath:
         compile_start = time.perf_counter()
         sample_base_kernel(self.base_bias, visible[:0], state[:0])
         run_segment(betas[:1], False)
-        timing["compile_seconds"] = time.perf_counter() - compile_start
+        if timing is not None:
+            timing["compile_seconds"] = time.perf_counter() - compile_start
         if sample_base:
             sample_base_kernel(self.base_bias, visible, state)
         m = self.model
