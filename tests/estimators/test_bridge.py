@@ -133,7 +133,7 @@ def test_bridge_by_mcmc_samples_for_models_too_large_to_sample_exactly():
     assert est.info["samples"]["a"].startswith("approximate (300 Gibbs sweeps")
     assert pt.bridge(a, b, rng=0).info["samples"] == {"a": "exact", "b": "exact"}
     big = pt.BernoulliRBM.random(30, 30, rng=0)
-    with pytest.raises(ValueError, match="model_a cannot be sampled exactly.*mcmc_sweeps=N"):
+    with pytest.raises(ValueError, match=r"model_a cannot be sampled exactly.*mcmc_sweeps=N"):
         pt.bridge(big, big)
     with pytest.raises(ValueError, match="mcmc_sweeps must be >= 1"):
         pt.bridge(a, b, mcmc_sweeps=0)
