@@ -128,9 +128,10 @@ def check_probability(value, name: str) -> float:
 
 def model_states(model, value, name: str) -> np.ndarray:
     """``value`` as a 2-D array of states of ``model`` (at least one row), checked by the
-    model's family (``_validate_states``) so that every error names ``name``; a model of the
-    user's with only ``log_unnormalized_prob`` gets real, finite 2-D states."""
-    check = getattr(model, "_validate_states", None)
+    model's family (``validate_states``, :class:`partition.models.base.ModelFamily`) so that
+    every error names ``name``; a model of the user's with only ``log_unnormalized_prob`` gets
+    real, finite 2-D states."""
+    check = getattr(model, "validate_states", None)
     if check is None and not hasattr(model, "log_unnormalized_prob"):
         raise TypeError(
             f"model must be a model of partition (or have log_unnormalized_prob), got "

@@ -8,15 +8,9 @@ import numpy as np
 
 from partition._rng import RNGLike, as_generator
 from partition._validation import MAX_CHAINS, MAX_SWEEPS, check_int, check_probability
+from partition.estimators.annealing import anneal, annealing_path
 from partition.estimators.schedules import make_schedule
 from partition.results import LogZEstimate
-
-
-def _path(model: Any, **options):
-    make = getattr(model, "_annealing_path", None)
-    if make is None:
-        raise TypeError(f"ais has no annealing path for models of type {type(model).__name__}")
-    return make(**options)
 
 
 def ais(
@@ -24,16 +18,13 @@ def ais(
     *,
     n_chains: int = 100,
     schedule="salakhutdinov_murray",
-    base=None,
-    data=None,
     n_sweeps: int = 1,
-    dtype=np.float64,
-    driver: str = "auto",
-    transition: str = "gibbs",
+    transition=None,
     bridges: bool = False,
     confidence_level: float = 0.95,
     progress: bool = False,
     rng: RNGLike = None,
+    **options,
 ) -> LogZEstimate:
     """Estimate log Z by annealed importance sampling.
 
@@ -49,28 +40,25 @@ def ais(
     Parameters
     ----------
     model
-        A model whose family provides an annealing path (:class:`~partition.BernoulliRBM`).
+        A model family (:class:`partition.models.base.ModelFamily`): a
+        :class:`~partition.BernoulliRBM`, an :class:`~partition.IsingModel`, or your own.
     n_chains : int
         Independent annealing runs (>= 2).
     schedule : str, int or array_like
         ``"salakhutdinov_murray"`` (default, 14,500 intervals), ``"linear"``,
         ``"geometric"``, ``"sigmoid"`` (1,000 intervals each), an int (that many intervals
         of the sigmoid schedule), or an array of betas from 0 to 1, non-decreasing.
-    base : {"uniform", "data"}, BernoulliRBM or array_like, optional
-        The base model: uniform, the base rates of ``data`` (smoothed logits of its means),
-        an RBM with zero weights, or visible biases. Default: ``"data"`` when ``data`` is
-        given, else ``"uniform"``.
-    data : array_like, optional
-        Binary training data, for ``base="data"``.
     n_sweeps : int
-        Gibbs sweeps per intermediate temperature.
-    dtype : {numpy.float64, numpy.float32}
-        Precision of the matrix products (float32 runs the batched driver).
-    driver : {"auto", "fused", "batched"}
-        RBM kernel driver; "auto" picks by size. Ising models take only "auto".
-    transition : {"gibbs", "metropolis"}
-        Transition kernel: block Gibbs for RBMs (the only choice); heat-bath Gibbs or
-        Metropolis sweeps for Ising models.
+        Transitions (sweeps) per intermediate temperature.
+    transition : str, optional
+        The family's transition kernel; None is the family's default: block Gibbs for RBMs
+        (the only one), heat-bath Gibbs or ``"metropolis"`` sweeps for Ising models.
+    **options
+        The family's own options, validated by its ``annealing_path`` before any chain
+        runs. RBMs (:meth:`~partition.BernoulliRBM.annealing_path`): ``base`` ("uniform",
+        "data", an RBM with zero weights, or visible biases), ``data`` (binary training data,
+        whose base rates make the base by default), ``dtype`` (float64 or float32 products)
+        and ``driver`` ("auto", "fused", "batched"). Ising models take none.
     bridges : bool
         Link the intermediate distributions by geometric bridges: linked importance sampling
         (Neal 2005, :mod:`partition.estimators.lis`). Each of ``n_chains`` runs grows a chain
@@ -105,7 +93,7 @@ def ais(
     level = check_probability(confidence_level, "confidence_level")
     betas = make_schedule(schedule)
     gen = as_generator(rng)
-    path = _path(model, base=base, data=data, dtype=dtype, driver=driver, transition=transition)
+    path = annealing_path(model, "ais", transition, **options)
     if bridges:
         from partition._progress import Progress
         from partition.estimators.lis import linked_importance_sampling
@@ -116,8 +104,8 @@ def ais(
         )
         bar.close()
     else:
-        log_w, _, run_info = path.run(
-            betas, n_chains=n_chains, n_sweeps=n_sweeps, rng=gen, progress=progress
+        log_w, _, run_info = anneal(
+            path, betas, n_chains=n_chains, n_sweeps=n_sweeps, rng=gen, progress=progress
         )
     if not np.all(np.isfinite(log_w)):
         raise FloatingPointError("AIS produced non-finite log weights")

@@ -23,9 +23,11 @@ from partition._validation import (
     check_probability,
     model_states,
 )
-from partition.estimators.ais import _path, ais
+from partition.estimators.ais import ais
+from partition.estimators.annealing import anneal, annealing_path
 from partition.estimators.bridge import bar
 from partition.estimators.schedules import make_schedule
+from partition.models.base import ExactSampler
 from partition.results import (
     ConfidenceInterval,
     LogLikelihoodEstimate,
@@ -43,13 +45,10 @@ def _target_samples(model, path, samples, n_chains, n_burnin, gen, progress):
     """Exact samples when the family can draw them; else long MCMC runs, marked approximate."""
     if samples is not None:
         return path.validate_states(samples, "samples"), "given"
-    sampler = getattr(model, "_exact_sample", None)
-    if sampler is not None:
-        try:
-            return sampler(n_chains, gen), "exact"
-        except ValueError:
-            pass
-    _, states, _ = path.run(
+    if isinstance(model, ExactSampler) and model.can_sample_exactly():
+        return model.sample_exactly(n_chains, gen), "exact"
+    _, states, _ = anneal(
+        path,
         np.ones(n_burnin + 1),
         n_chains=n_chains,
         n_sweeps=1,
@@ -80,16 +79,13 @@ def reverse_ais(
     samples=None,
     n_chains: int = 100,
     schedule="salakhutdinov_murray",
-    base=None,
-    data=None,
     n_sweeps: int = 1,
     n_burnin: int = 1000,
-    dtype=np.float64,
-    driver: str = "auto",
-    transition: str = "gibbs",
+    transition=None,
     confidence_level: float = 0.95,
     progress: bool = False,
     rng: RNGLike = None,
+    **options,
 ) -> LogZEstimate:
     """Reverse AIS: a stochastic upper bound on log Z.
 
@@ -106,7 +102,7 @@ def reverse_ais(
         else the final states of ``n_burnin`` Gibbs sweeps at ``beta = 1``; the result's
         ``info["samples"]`` says which, and approximate samples void the bound.
     Other parameters
-        As for :func:`partition.ais`.
+        As for :func:`partition.ais`, the family's ``**options`` included.
 
     Returns
     -------
@@ -127,11 +123,12 @@ def reverse_ais(
     level = check_probability(confidence_level, "confidence_level")
     betas = make_schedule(schedule)
     gen = as_generator(rng)
-    path = _path(model, base=base, data=data, dtype=dtype, driver=driver, transition=transition)
+    path = annealing_path(model, "reverse_ais", transition, **options)
     states, kind = _target_samples(model, path, samples, n_chains, n_burnin, gen, progress)
     if states.shape[0] < 2:
         raise ValueError(f"samples must hold at least 2 states, got {states.shape[0]}")
-    log_w, _, run_info = path.run(
+    log_w, _, run_info = anneal(
+        path,
         betas[::-1].copy(),
         n_chains=states.shape[0],
         n_sweeps=n_sweeps,
@@ -159,17 +156,14 @@ def bdmc(
     *,
     n_chains: int = 100,
     schedule="salakhutdinov_murray",
-    base=None,
-    data=None,
     samples=None,
     n_sweeps: int = 1,
     n_burnin: int = 1000,
-    dtype=np.float64,
-    driver: str = "auto",
-    transition: str = "gibbs",
+    transition=None,
     confidence_level: float = 0.95,
     progress: bool = False,
     rng: RNGLike = None,
+    **options,
 ) -> LogZBounds:
     """Bidirectional Monte Carlo: forward AIS (lower) and reverse AIS (upper) bounds.
 
@@ -186,8 +180,9 @@ def bdmc(
         A model whose family provides an annealing path (RBM, Ising).
     n_chains : int
         Chains in each direction (>= 2).
-    schedule, base, data, n_sweeps, dtype, driver, transition, confidence_level, progress
-        As for :func:`partition.ais`; both directions use the same schedule.
+    schedule, n_sweeps, transition, confidence_level, progress, **options
+        As for :func:`partition.ais` (the family's options: for RBMs ``base``, ``data``,
+        ``dtype``, ``driver``); both directions use the same schedule and path.
     samples : array_like, optional
         States of the model to start the reverse chains from. Default: ``n_chains`` exact
         samples when the family can draw them, else the end states of ``n_burnin`` Gibbs
@@ -219,14 +214,11 @@ def bdmc(
     common = {
         "n_chains": n_chains,
         "schedule": schedule,
-        "base": base,
-        "data": data,
         "n_sweeps": n_sweeps,
-        "dtype": dtype,
-        "driver": driver,
         "transition": transition,
         "confidence_level": confidence_level,
         "progress": progress,
+        **options,
     }
     lower = ais(model, **common, rng=gen)
     upper = reverse_ais(model, samples=samples, n_burnin=n_burnin, **common, rng=gen)
@@ -249,14 +241,12 @@ def raise_log_likelihood(
     *,
     n_chains: int = 10,
     schedule="salakhutdinov_murray",
-    base=None,
     base_data=None,
     n_sweeps: int = 1,
-    dtype=np.float64,
-    driver: str = "auto",
     confidence_level: float = 0.95,
     progress: bool = False,
     rng: RNGLike = None,
+    **options,
 ) -> LogLikelihoodEstimate:
     """RAISE: log-likelihoods of data under the annealing model, by reverse annealing.
 
@@ -290,11 +280,14 @@ def raise_log_likelihood(
         The examples to score (binary).
     n_chains : int
         Reverse chains per example.
-    base, base_data : optional
-        The base model, as ``base`` / ``data`` of :func:`partition.ais` (``base_data`` are the
-        training data whose base rates define it).
+    base_data : array_like, optional
+        The data the family fits its base to (passed to the path as its ``data`` option:
+        for RBMs the training data whose base rates define the base). ``data`` here are the
+        examples scored, so the family's option takes this name.
     Other parameters
-        As for :func:`partition.ais`.
+        As for :func:`partition.ais`, the family's ``**options`` included (RBMs: ``base``,
+        ``dtype``, ``driver``). The transition is the family's default, which must be
+        reversible (block Gibbs on the visible layer is).
 
     Returns
     -------
@@ -318,10 +311,13 @@ def raise_log_likelihood(
     if base_data is not None:
         base_data = model_states(model, base_data, "base_data")
     gen = as_generator(rng)
-    path = _path(model, base=base, data=base_data, dtype=dtype, driver=driver, transition="gibbs")
+    if base_data is not None:
+        options["data"] = base_data
+    path = annealing_path(model, "raise_log_likelihood", None, **options)
     n_examples = examples.shape[0]
     initial = np.repeat(examples, n_chains, axis=0)
-    log_w, _, run_info = path.run(
+    log_w, _, run_info = anneal(
+        path,
         betas[::-1].copy(),
         n_chains=initial.shape[0],
         n_sweeps=n_sweeps,

@@ -21,6 +21,7 @@ from partition._validation import (
     model_states,
 )
 from partition.kernels.bar import log_sum_exp, sigmoid_sums
+from partition.models.base import ModelFamily, require
 from partition.results import LogZEstimate
 
 
@@ -149,12 +150,6 @@ def bar(
     )
 
 
-def _state_shape(model) -> tuple:
-    """What a model's states look like, for comparing two models (sizes of its layers)."""
-    names = ("n_visible", "n_hidden", "n_spins")
-    return tuple(getattr(model, name) for name in names if hasattr(model, name))
-
-
 def bridge(
     model_a: Any,
     model_b: Any,
@@ -208,14 +203,11 @@ def bridge(
     """
     from partition.estimators.exact import exact_sample
 
-    if type(model_a) is not type(model_b):
-        raise TypeError(
-            f"model_a and model_b must be of one family, got {type(model_a).__name__} and "
-            f"{type(model_b).__name__}"
-        )
+    require(model_a, ModelFamily, "bridge (model_a)")
+    require(model_b, ModelFamily, "bridge (model_b)")
     n_samples = check_int(n_samples, "n_samples", minimum=2, maximum=MAX_CHAINS)
     level = check_probability(confidence_level, "confidence_level")
-    shape_a, shape_b = _state_shape(model_a), _state_shape(model_b)
+    shape_a, shape_b = tuple(model_a.state_shape), tuple(model_b.state_shape)
     if shape_a != shape_b:
         raise ValueError(
             f"model_a and model_b must share their states, got {shape_a} and {shape_b}: a "
@@ -231,11 +223,11 @@ def bridge(
             kinds.append("given")
             return samples
         if mcmc_sweeps is not None:
-            from partition.estimators.ais import _path
+            from partition.estimators.annealing import anneal, annealing_path
 
-            path = _path(model, base=None, data=None)
-            _, states, _ = path.run(
-                np.ones(mcmc_sweeps + 1), n_chains=n_samples, n_sweeps=1, rng=gen,
+            path = annealing_path(model, "bridge")
+            _, states, _ = anneal(
+                path, np.ones(mcmc_sweeps + 1), n_chains=n_samples, n_sweeps=1, rng=gen,
                 progress=progress, transition_at_end=True, label=f"MCMC for {name}",
             )  # fmt: skip
             kinds.append(f"approximate ({mcmc_sweeps} Gibbs sweeps, independent chains)")

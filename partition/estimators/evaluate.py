@@ -10,6 +10,7 @@ import numpy as np
 from partition._rng import RNGLike, as_generator
 from partition._validation import check_int, model_states
 from partition.estimators.schedules import make_schedule
+from partition.models.base import ExactSampler
 from partition.results import LogLikelihoodEstimate, LogZBounds
 
 EXACT_MAX_TERMS = 2.0**33  # about 10 s here
@@ -164,18 +165,14 @@ def evaluate(
         except ValueError:
             if exact:
                 raise
-    ais = pt.ais(model, n_chains=n_chains, schedule=schedule, data=train_data, rng=gen)
+    options = {} if train_data is None else {"data": train_data}  # the base's data
+    ais = pt.ais(model, n_chains=n_chains, schedule=schedule, rng=gen, **options)
     ll_ais = pt.log_likelihood(model, data, ais)
     bounds = ll_bounds = None
-    if bdmc:
-        try:
-            pt.exact_sample(model, 1, rng=gen)  # can the family draw exact samples?
-        except (ValueError, TypeError):
-            pass
-        else:
-            bounds = pt.bdmc(model, n_chains=n_chains, schedule=schedule, data=train_data, rng=gen)
-            unnormalized = float(np.mean(log_unnormalized))
-            ll_bounds = (unnormalized - bounds.upper.log_z, unnormalized - bounds.lower.log_z)
+    if bdmc and isinstance(model, ExactSampler) and model.can_sample_exactly():
+        bounds = pt.bdmc(model, n_chains=n_chains, schedule=schedule, rng=gen, **options)
+        unnormalized = float(np.mean(log_unnormalized))
+        ll_bounds = (unnormalized - bounds.upper.log_z, unnormalized - bounds.lower.log_z)
     return Evaluation(
         ais=ll_ais,
         bounds=bounds,

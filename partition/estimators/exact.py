@@ -8,6 +8,7 @@ import numpy as np
 
 from partition._rng import as_generator
 from partition._validation import MAX_CHAINS, check_int, check_positive_float
+from partition.models.base import ExactLogZ, ExactSampler, require
 from partition.models.rbm import DEFAULT_MAX_TERMS
 from partition.results import LogZEstimate
 
@@ -49,11 +50,8 @@ def exact_log_z(
     0.0
     """
     max_terms = check_positive_float(max_terms, "max_terms")
-    method = getattr(model, "_exact_log_z", None)
-    if method is None:
-        kind = type(model).__name__
-        raise TypeError(f"exact_log_z has no exact method for models of type {kind}")
-    log_z, info = method(max_terms=max_terms, progress=bool(progress))
+    require(model, ExactLogZ, "exact_log_z")
+    log_z, info = model.compute_exact_log_z(max_terms=max_terms, progress=bool(progress))
     return LogZEstimate.exact(log_z, info=info)
 
 
@@ -87,7 +85,5 @@ def exact_sample(model: Any, n: int, *, rng=None) -> np.ndarray:
     (3, 6)
     """
     n = check_int(n, "n", minimum=1, maximum=MAX_CHAINS)
-    method = getattr(model, "_exact_sample", None)
-    if method is None:
-        raise TypeError(f"exact_sample has no exact sampler for {type(model).__name__}")
-    return method(n, as_generator(rng))
+    require(model, ExactSampler, "exact_sample")
+    return model.sample_exactly(n, as_generator(rng))

@@ -22,10 +22,13 @@ import time
 import numpy as np
 from scipy.special import logsumexp
 
+from partition.estimators.annealing import anneal
+
 
 def _transition(path, states, beta, gen):
     """One transition at ``beta`` for every state (a run with a zero increment)."""
-    _, out, _ = path.run(
+    _, out, _ = anneal(
+        path,
         np.array([beta, beta]),
         n_chains=states.shape[0],
         n_sweeps=1,
@@ -57,10 +60,10 @@ def _chain_around(path, link, beta, n_steps, gen):
 def linked_importance_sampling(path, betas, *, n_runs, n_steps, gen, progress_bar):
     """Run LIS along ``betas``; returns the per-run log weights (without ``log Z_0``)."""
     start = time.perf_counter()
-    n_units = path.model.n_visible if hasattr(path.model, "n_visible") else path.model.n_spins
+    n_units = path.n_units
     # distribution 0: the link is an exact draw of the base
-    _, link, _ = path.run(
-        np.array([0.0, 0.0]), n_chains=n_runs, n_sweeps=1, rng=gen, progress=False
+    _, link, _ = anneal(
+        path, np.array([0.0, 0.0]), n_chains=n_runs, n_sweeps=1, rng=gen, progress=False
     )
     chain = _chain_around(path, link, 0.0, n_steps, gen)
     log_w = np.zeros(n_runs)

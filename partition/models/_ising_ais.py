@@ -9,14 +9,13 @@ class by colour class (the checkerboard order on bipartite graphs; see
 from __future__ import annotations
 
 import math
-import time
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
-from partition._progress import Progress
-from partition.kernels._random import seed_streams
 from partition.kernels.ising import ais_ising, sample_uniform_spins
+from partition.models.base import Runner
 
 _SEGMENT = 200
 TRANSITIONS = ("gibbs", "metropolis")
@@ -44,17 +43,7 @@ def sweep_order(model) -> tuple[np.ndarray, np.ndarray]:
 class IsingAnnealingPath:
     """Forward AIS for an :class:`~partition.IsingModel` from independent spins."""
 
-    def __init__(
-        self, model, *, base=None, data=None, dtype=np.float64, driver="auto", transition="gibbs"
-    ):
-        if base not in (None, "uniform"):
-            raise ValueError("base must be 'uniform' (independent spins) for Ising models")
-        if data is not None:
-            raise ValueError("data is not used by Ising AIS (the base is independent spins)")
-        if np.dtype(dtype) != np.float64:
-            raise ValueError(f"dtype must be float64 for Ising models, got {np.dtype(dtype)}")
-        if driver != "auto":
-            raise ValueError(f"driver must be 'auto' for Ising models, got {driver!r}")
+    def __init__(self, model, *, transition="gibbs"):
         if transition not in TRANSITIONS:
             raise ValueError(f"transition must be 'gibbs' or 'metropolis', got {transition!r}")
         self.model = model
@@ -77,56 +66,29 @@ class IsingAnnealingPath:
 
     def validate_states(self, states, name: str) -> np.ndarray:
         """Spin states ``(n, n_spins)`` of +-1, the chains' starting points."""
-        return self.model._validate_states(states, name)
+        return self.model.validate_states(states, name)
 
-    def run(
-        self,
-        betas,
-        *,
-        n_chains,
-        n_sweeps,
-        rng,
-        progress,
-        initial=None,
-        transition_at_start=False,
-        transition_at_end=False,
-        label="AIS",
-    ):
-        """Anneal through ``betas`` (see ``RBMAnnealingPath.run``); returns log weights,
-        final spins and info."""
-        state, entropy = seed_streams(rng, n_chains)
-        spins = np.empty((n_chains, self.model.n_spins))
-        if initial is None:
-            sample_uniform_spins(spins, state)
-        else:
-            spins[:] = initial
-        if transition_at_start:
-            betas = np.concatenate([betas[:1], betas])
-        log_w = np.zeros(n_chains)
+    @property
+    def n_units(self) -> int:
+        return self.model.n_spins
+
+    def new_states(self, n_chains: int) -> np.ndarray:
+        return np.empty((n_chains, self.model.n_spins))
+
+    def sample_base(self, states: np.ndarray, streams: np.ndarray) -> None:
+        sample_uniform_spins(states, streams)
+
+    @contextmanager
+    def runner(self, n_chains: int, n_sweeps: int):  # noqa: ARG002 - the protocol's signature
+        """Sweeps of heat-bath or Metropolis updates, ``_SEGMENT`` temperatures per call (the
+        kernel recomputes the energy at the start of each call: keep the length fixed)."""
         p = self.params
-        bar = Progress(len(betas) - 1, f"{label} ({n_chains} chains)", progress)
-        last = len(betas) - 1
         metropolis = self.transition == "metropolis"
-        compile_start = time.perf_counter()  # numba compiles on the first call: on no chains
-        ais_ising(
-            p.indptr, p.indices, p.couplings, p.fields, self.order, self.class_ptr, betas[:1],
-            n_sweeps, False, metropolis, spins[:0], state[:0], log_w[:0],
-        )  # fmt: skip
-        compile_seconds = time.perf_counter() - compile_start
-        start = time.perf_counter()
-        for k0 in range(0, last, _SEGMENT):
-            k1 = min(k0 + _SEGMENT, last)
+
+        def advance(betas, transition_at_end, states, streams, log_w):
             ais_ising(
-                p.indptr, p.indices, p.couplings, p.fields, self.order, self.class_ptr,
-                betas[k0 : k1 + 1], n_sweeps, k1 < last or transition_at_end, metropolis,
-                spins, state, log_w,
+                p.indptr, p.indices, p.couplings, p.fields, self.order, self.class_ptr, betas,
+                n_sweeps, transition_at_end, metropolis, states, streams, log_w,
             )  # fmt: skip
-            bar.update(k1)
-        bar.close()
-        info = {
-            "driver": "ising",
-            "seconds": time.perf_counter() - start,
-            "compile_seconds": compile_seconds,
-            "seed_entropy": entropy,
-        }
-        return log_w, spins, info
+
+        yield Runner(advance, _SEGMENT, {"driver": "ising"})

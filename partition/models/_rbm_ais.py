@@ -1,25 +1,25 @@
 """The RBM family's annealing path (Salakhutdinov & Murray 2008): host-side orchestration.
 
-The estimators in :mod:`partition.estimators` call :meth:`BernoulliRBM._annealing_path` and
-then :meth:`RBMAnnealingPath.forward`; all model-specific work lives here and in
+:meth:`BernoulliRBM.annealing_path` returns an :class:`RBMAnnealingPath`, an
+:class:`~partition.models.base.AnnealingPath` that the estimators' one driver
+(:func:`partition.estimators.annealing.anneal`) runs; all RBM-specific work lives here and in
 :mod:`partition.kernels.rbm`.
 """
 
 from __future__ import annotations
 
 import math
-import time
+from contextlib import contextmanager
 from typing import Any
 
 import numba
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from partition._progress import Progress
 from partition._validation import as_real_array
-from partition.kernels._random import seed_streams
 from partition.kernels.rbm import CHUNK, ais_batched, ais_fused
 from partition.kernels.rbm import sample_base as sample_base_kernel
+from partition.models.base import Runner
 
 #: ``driver="auto"`` runs the fused per-chain driver when ``n_chains * n_visible * n_hidden``
 #: is at most this, else the batched GEMM driver. Measured here (4,000 temperatures, 1 and 2
@@ -49,7 +49,7 @@ def base_visible_bias(model, base, data) -> tuple[np.ndarray, str]:
     from partition.models.rbm import BernoulliRBM
 
     if data is not None:
-        rows = model._validate_states(data, "data")
+        rows = model.validate_states(data, "data")
     if base is None:
         base = "data" if data is not None else "uniform"
     if isinstance(base, str):
@@ -148,120 +148,44 @@ class RBMAnnealingPath:
 
     def validate_states(self, states, name: str) -> np.ndarray:
         """Binary visible states ``(n, n_visible)``, the chains' starting points."""
-        return self.model._validate_states(states, name)
+        return self.model.validate_states(states, name)
 
-    def run(
-        self,
-        betas: np.ndarray,
-        *,
-        n_chains: int,
-        n_sweeps: int,
-        rng,
-        progress: bool,
-        initial: np.ndarray | None = None,
-        transition_at_start: bool = False,
-        transition_at_end: bool = False,
-        label: str = "AIS",
-    ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-        """Anneal ``n_chains`` chains through ``betas`` (any order: reverse runs go 1 -> 0).
+    @property
+    def n_units(self) -> int:
+        return self.model.n_visible
 
-        Chains start from exact base samples, or from ``initial`` (validated states). With
-        ``transition_at_start`` a transition at ``betas[0]`` comes first; with
-        ``transition_at_end`` one at ``betas[-1]`` comes last. Returns the log weights
-        (``sum_k log p*_{beta_k}(x_k) - log p*_{beta_{k-1}}(x_k)``, without ``log_z_base``),
-        the final visible states and info.
-        """
-        state, entropy = seed_streams(rng, n_chains)
-        visible = np.empty((n_chains, self.model.n_visible), dtype=self.dtype)
-        if initial is not None:
-            visible[:] = initial
-        if transition_at_start:  # a zero increment then a transition at betas[0]
-            betas = np.concatenate([betas[:1], betas])
-        log_w = np.zeros(n_chains)
-        bar = Progress(len(betas) - 1, f"{label} ({n_chains} chains)", progress)
-        start = time.perf_counter()
-        timing = {"compile_seconds": 0.0}
+    def new_states(self, n_chains: int) -> np.ndarray:
+        return np.empty((n_chains, self.model.n_visible), dtype=self.dtype)
+
+    def sample_base(self, states: np.ndarray, streams: np.ndarray) -> None:
+        sample_base_kernel(self.base_bias, states, streams)
+
+    @contextmanager
+    def runner(self, n_chains: int, n_sweeps: int):
+        """The fused or the batched kernel (``driver``); the batched one runs with BLAS held
+        to one thread, since numba's threads call it on blocks of chains."""
+        m = self.model
         driver = self.resolve_driver(n_chains)
-        segments = {
-            "betas": betas,
-            "visible": visible,
-            "state": state,
-            "bar": bar,
-            "sample_base": initial is None,
-            "transition_at_end": transition_at_end,
-            "n_sweeps": n_sweeps,
-            "timing": timing,
-        }
+        length = segment_length(2.0 * n_chains * m.n_visible * m.n_hidden * n_sweeps)
         if driver == "fused":
-            self._forward_fused(log_w, **segments)
-        else:
-            self._forward_batched(log_w, **segments)
-        bar.close()
-        info = {
-            "driver": driver,
-            "seconds": time.perf_counter() - start - timing["compile_seconds"],
-            "compile_seconds": timing["compile_seconds"],
-            "seed_entropy": entropy,
-        }
-        return log_w, visible.astype(np.float64), info
 
-    def _forward_fused(self, log_w, **segments):
-        m = self.model
-        n_sweeps = segments["n_sweeps"]
-        visible, state = segments["visible"], segments["state"]
-        self._segments(
-            lambda seg, more: ais_fused(
-                m.weights, self._weights_t, m.visible_bias, m.hidden_bias, self.base_bias,
-                seg, n_sweeps, more, visible, state, log_w,
-            ),
-            **segments,
-        )  # fmt: skip
+            def advance(betas, transition_at_end, states, streams, log_w):
+                ais_fused(
+                    m.weights, self._weights_t, m.visible_bias, m.hidden_bias, self.base_bias,
+                    betas, n_sweeps, transition_at_end, states, streams, log_w,
+                )  # fmt: skip
 
-    def _forward_batched(self, log_w, **segments):
-        m = self.model
-        n_sweeps = segments["n_sweeps"]
-        visible, state = segments["visible"], segments["state"]
-        bounds = chain_blocks(visible.shape[0], numba.get_num_threads())
+            yield Runner(advance, length, {"driver": driver})
+            return
+        bounds = chain_blocks(n_chains, numba.get_num_threads())
         weights = _padded_columns(m.weights, self.dtype)
         weights_t = _padded_columns(m.weights.T, self.dtype)
-        # numba's threads call BLAS on blocks of chains: BLAS must not start threads of its own.
-        with _blas_single_thread():
-            self._segments(
-                lambda seg, more: ais_batched(
-                    weights, weights_t, m.visible_bias, m.hidden_bias, self.base_bias, seg,
-                    n_sweeps, more, bounds, visible, state, log_w,
-                ),
-                **segments,
+
+        def advance(betas, transition_at_end, states, streams, log_w):
+            ais_batched(
+                weights, weights_t, m.visible_bias, m.hidden_bias, self.base_bias, betas,
+                n_sweeps, transition_at_end, bounds, states, streams, log_w,
             )  # fmt: skip
 
-    def _segments(
-        self,
-        run_segment,
-        *,
-        betas,
-        visible,
-        state,
-        bar,
-        sample_base,
-        transition_at_end,
-        n_sweeps,
-        timing=None,
-    ):
-        """Sample the base if asked, then run the schedule in short segments (progress bar,
-        Ctrl-C between them)."""
-        # Compile first (numba compiles on the first call): the base sampler on no chains and
-        # the segment on no temperature change nothing, and the run's seconds exclude them.
-        compile_start = time.perf_counter()
-        sample_base_kernel(self.base_bias, visible[:0], state[:0])
-        run_segment(betas[:1], False)
-        if timing is not None:
-            timing["compile_seconds"] = time.perf_counter() - compile_start
-        if sample_base:
-            sample_base_kernel(self.base_bias, visible, state)
-        m = self.model
-        step = segment_length(2.0 * visible.shape[0] * m.n_visible * m.n_hidden * n_sweeps)
-        last = len(betas) - 1
-        for k0 in range(0, last, step):
-            k1 = min(k0 + step, last)
-            run_segment(betas[k0 : k1 + 1], k1 < last or transition_at_end)
-            bar.update(k1)
+        with _blas_single_thread():
+            yield Runner(advance, length, {"driver": driver})

@@ -312,7 +312,7 @@ class IsingModel:
         e -= rows @ self.fields
         return float(e[0]) if single else e
 
-    def _validate_states(self, states, name: str) -> np.ndarray:
+    def validate_states(self, states, name: str) -> np.ndarray:
         """Spin states ``(n, n_spins)`` of +-1, ``n >= 1``; errors name ``name``."""
         arr = as_real_array(states, name, ndim=2)
         if arr.shape[1] != self.n_spins or arr.shape[0] < 1:
@@ -396,8 +396,26 @@ class IsingModel:
         offset = float(self.couplings.sum() - self.fields.sum())
         return BernoulliRBM(weights, bias[visible], bias[hidden]), offset
 
-    # ----------------------------------------------------------------- family protocol
-    def _exact_sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+    # ------------------------------------------------- family protocol (models/base.py)
+    @property
+    def state_shape(self) -> tuple[int]:
+        """``(n_spins,)``: two Ising models can be bridged when these agree."""
+        return (self.n_spins,)
+
+    def can_sample_exactly(self) -> bool:
+        """Up to 24 spins by enumeration, or a bipartite graph whose smaller colour class
+        has at most 24 sites (through :meth:`to_rbm`)."""
+        from partition.models.ising_exact import BRUTE_FORCE_MAX_SPINS
+        from partition.models.rbm import EXACT_SAMPLE_MAX_UNITS
+
+        if self.n_spins <= BRUTE_FORCE_MAX_SPINS:
+            return True
+        colour = self.two_coloring()
+        if colour is None:
+            return False
+        return int(min(np.sum(colour == 0), np.sum(colour == 1))) <= EXACT_SAMPLE_MAX_UNITS
+
+    def sample_exactly(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """Exact spin samples: by enumeration up to 24 spins, else through ``to_rbm``."""
         from partition.models.ising_exact import BRUTE_FORCE_MAX_SPINS
         from partition.models.rbm import exact_sample_layers
@@ -428,15 +446,30 @@ class IsingModel:
         spins[:, np.flatnonzero(colour == 1)] = 2.0 * hidden - 1.0
         return spins
 
-    def _exact_log_z(self, *, max_terms: float, progress: bool = False):
+    def compute_exact_log_z(self, *, max_terms: float, progress: bool = False):
+        """``(log Z, info)`` by Kaufman, the transfer matrix, Kac-Ward or enumeration."""
         from partition.models.ising_exact import exact_ising_log_z
 
         return exact_ising_log_z(self, max_terms=max_terms, progress=progress)
 
-    def _annealing_path(self, *, base=None, data=None, dtype=np.float64, driver="auto", **kw):
+    def annealing_path(self, *, transition=None, **options):
+        """``exp(-beta E(s))`` from independent fair spins at ``beta = 0``.
+
+        Parameters
+        ----------
+        transition : {"gibbs", "metropolis"} or None
+            Heat-bath (Gibbs, the default) or Metropolis sweeps, colour class by colour
+            class. The path has no other option: its base is fixed.
+        """
         from partition.models._ising_ais import IsingAnnealingPath
 
-        return IsingAnnealingPath(self, base=base, data=data, dtype=dtype, driver=driver, **kw)
+        options = {key: value for key, value in options.items() if value is not None}
+        if options:
+            raise TypeError(
+                f"the Ising annealing path takes no option {', '.join(map(repr, options))} "
+                "(its base is independent fair spins; only transition= applies)"
+            )
+        return IsingAnnealingPath(self, transition="gibbs" if transition is None else transition)
 
 
 def critical_coupling() -> float:

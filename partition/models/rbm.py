@@ -328,14 +328,25 @@ class BernoulliRBM:
             )
         return cls(**{k: arrays[k] for k in _NPZ_KEYS})
 
-    # ----------------------------------------------------------------- family protocol
-    def _exact_log_z(self, *, max_terms: float, progress: bool = False):
+    # ------------------------------------------------- family protocol (models/base.py)
+    @property
+    def state_shape(self) -> tuple[int, int]:
+        """``(n_visible, n_hidden)``: two RBMs can be bridged when these agree."""
+        return (self.n_visible, self.n_hidden)
+
+    def compute_exact_log_z(self, *, max_terms: float, progress: bool = False):
+        """``(log Z, info)``, the smaller layer enumerated (:func:`partition.exact_log_z`)."""
         return enumerate_log_z(self, max_terms=max_terms, progress=progress)
 
-    def _exact_sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+    def can_sample_exactly(self) -> bool:
+        """Whether a layer is small enough (``EXACT_SAMPLE_MAX_UNITS``) to sample exactly."""
+        return min(self.n_visible, self.n_hidden) <= EXACT_SAMPLE_MAX_UNITS
+
+    def sample_exactly(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``n`` exact visible samples (see :func:`partition.exact_sample`)."""
         return exact_sample_layers(self, n, rng)[0]
 
-    def _validate_states(self, states, name: str) -> np.ndarray:
+    def validate_states(self, states, name: str) -> np.ndarray:
         """Binary visible states ``(n, n_visible)``, ``n >= 1``; errors name ``name``."""
         rows, single = as_binary_rows(states, name, self.n_visible, "n_visible")
         if single:
@@ -347,12 +358,34 @@ class BernoulliRBM:
             raise ValueError(f"{name} must hold at least one row")
         return rows
 
-    def _annealing_path(
-        self, *, base=None, data=None, dtype=np.float64, driver="auto", transition="gibbs"
+    def annealing_path(
+        self, *, transition=None, base=None, data=None, dtype=np.float64, driver="auto"
     ):
+        """The path of Salakhutdinov & Murray (2008), with the RBM family's options.
+
+        Parameters
+        ----------
+        transition : {"gibbs"} or None
+            Block Gibbs (the only transition; None means it).
+        base : {"uniform", "data"}, BernoulliRBM or array_like, optional
+            The base model: uniform, the base rates of ``data`` (smoothed logits of its
+            means), an RBM with zero weights, or visible biases. Default: ``"data"`` when
+            ``data`` is given, else ``"uniform"``.
+        data : array_like, optional
+            Binary training data, for ``base="data"``.
+        dtype : {numpy.float64, numpy.float32}
+            Precision of the matrix products (float32 runs the batched driver).
+        driver : {"auto", "fused", "batched"}
+            The kernel: one fused loop per chain (small layers), or GEMMs over blocks of
+            chains (large ones); "auto" picks by size.
+
+        Every estimator that anneals (``ais``, ``reverse_ais``, ``bdmc``,
+        ``raise_log_likelihood``, ``evaluate``) passes these through: ``pt.ais(rbm,
+        data=train, dtype=np.float32)``.
+        """
         from partition.models._rbm_ais import RBMAnnealingPath, base_visible_bias
 
-        if transition != "gibbs":
+        if transition not in (None, "gibbs"):
             raise ValueError(f"transition must be 'gibbs' for RBMs, got {transition!r}")
         bias, label = base_visible_bias(self, base, data)
         return RBMAnnealingPath(self, bias, label, dtype, driver)

@@ -137,9 +137,13 @@ def test_bad_input(kwargs, err, match):
         pt.ais(model, **kwargs)
 
 
-def test_non_model_is_refused():
-    with pytest.raises(TypeError, match="annealing path"):
+def test_non_model_is_refused_naming_the_protocol_and_what_it_lacks():
+    with pytest.raises(TypeError, match=r"ais needs a model implementing ModelFamily.*lacks"):
         pt.ais(object())
+    with pytest.raises(TypeError, match=r"exact_log_z needs .* ExactLogZ"):
+        pt.exact_log_z(object())
+    with pytest.raises(TypeError, match=r"exact_sample needs .* ExactSampler"):
+        pt.exact_sample(object(), 3)
 
 
 @pytest.mark.slow

@@ -41,7 +41,7 @@ def test_exact_sample_errors():
         pt.exact_sample(pt.BernoulliRBM.random(30, 30, rng=0), 2)
     with pytest.raises(ValueError, match="n must be"):
         pt.exact_sample(pt.BernoulliRBM.random(3, 3, rng=0), 0)
-    with pytest.raises(TypeError, match="exact sampler"):
+    with pytest.raises(TypeError, match="ExactSampler"):
         pt.exact_sample(object(), 3)
 
 

@@ -116,8 +116,10 @@ def test_bridge_between_two_ising_couplings():
 
 def test_bridge_bad_input():
     a = pt.BernoulliRBM.random(5, 3, rng=0)
-    with pytest.raises(TypeError, match="one family"):
+    with pytest.raises(ValueError, match="must share their states"):
         pt.bridge(a, pt.IsingModel.ring(5, 0.3))
+    with pytest.raises(TypeError, match="bridge \\(model_b\\) needs a model implementing"):
+        pt.bridge(a, object())
     with pytest.raises(ValueError, match="samples_b"):
         pt.bridge(a, a, np.zeros((3, 5)), np.full((3, 5), 0.5))
     with pytest.raises(ValueError, match="samples_a"):

@@ -6,7 +6,6 @@ from scipy.special import expit
 
 import partition as pt
 from partition._numba import jit
-from partition._progress import Progress
 from partition.kernels._random import fill_uniform, seed_streams
 from partition.kernels.rbm import ais_batched, ais_fused
 from partition.kernels.rbm import sample_base as sample_base_kernel
@@ -51,16 +50,15 @@ def reference_ais(model, base_bias, betas, n_sweeps, state):
     return log_w, final
 
 
-def _segments(betas, visible, state, n_sweeps=1):
-    return {
-        "betas": betas,
-        "visible": visible,
-        "state": state,
-        "bar": Progress(1, "", False),
-        "sample_base": True,
-        "transition_at_end": False,
-        "n_sweeps": n_sweeps,
-    }
+def _run_segments(path, betas, visible, state, log_w, n_sweeps=1):
+    """The annealing driver's loop on given streams: base samples, then the segments of the
+    path's runner (``partition.estimators.annealing.anneal`` without seeding or timing)."""
+    with path.runner(visible.shape[0], n_sweeps) as runner:
+        path.sample_base(visible, state)
+        last = len(betas) - 1
+        for k0 in range(0, last, runner.segment_length):
+            k1 = min(k0 + runner.segment_length, last)
+            runner.advance(betas[k0 : k1 + 1], k1 < last, visible, state, log_w)
 
 
 @pytest.mark.parametrize("driver", ["fused", "batched"])
@@ -76,8 +74,7 @@ def test_drivers_match_numpy_reference(driver, n_visible, n_hidden, n_sweeps):
     path = RBMAnnealingPath(model, base_bias, "test", np.float64, driver)
     visible = np.empty((9, n_visible))
     log_w = np.zeros(9)
-    run = path._forward_fused if driver == "fused" else path._forward_batched
-    run(log_w, **_segments(betas, visible, state, n_sweeps))
+    _run_segments(path, betas, visible, state, log_w, n_sweeps)
     np.testing.assert_allclose(log_w, want_w, rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(visible, want_v)
 
@@ -113,8 +110,7 @@ def test_segmented_run_equals_one_long_kernel_call(driver, monkeypatch):
         visible = np.empty((9, 6))
         log_w = np.zeros(9)
         if segmented:
-            run = path._forward_fused if driver == "fused" else path._forward_batched
-            run(log_w, **_segments(betas, visible, state))
+            _run_segments(path, betas, visible, state, log_w)
         else:
             _one_call(path, driver, betas, visible, state, log_w)
         outs.append((log_w, visible, state))
