@@ -1,6 +1,6 @@
 """partition: estimate log Z of energy-based models, and say how far to trust it."""
 
-from partition import datasets
+from partition import datasets, transitions
 from partition.estimators.ais import ais
 from partition.estimators.bdmc import bdmc, raise_log_likelihood, reverse_ais
 from partition.estimators.bridge import bar, bridge
@@ -18,6 +18,7 @@ from partition.estimators.model_comparison import (
     bayes_factor,
     posterior_model_probabilities,
 )
+from partition.models.continuous import LogDensity, Normal
 from partition.models.ising import IsingModel
 from partition.models.ising_exact import ising_log_z
 from partition.models.rbm import BernoulliRBM
@@ -41,10 +42,12 @@ __all__ = [
     "Evaluation",
     "FitResult",
     "IsingModel",
+    "LogDensity",
     "LogLikelihoodEstimate",
     "LogZBounds",
     "LogZEstimate",
     "ModelProbabilities",
+    "Normal",
     "TrainingDivergedError",
     "UnreliableEstimateWarning",
     "ais",
@@ -63,4 +66,5 @@ __all__ = [
     "posterior_model_probabilities",
     "raise_log_likelihood",
     "reverse_ais",
+    "transitions",
 ]

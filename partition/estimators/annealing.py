@@ -59,7 +59,7 @@ def anneal(
     last = len(betas) - 1
     bar = Progress(last, f"{label} ({n_chains} chains)", progress)
     start = time.perf_counter()
-    with path.runner(n_chains, n_sweeps) as runner:
+    with path.runner(n_chains, n_sweeps, betas) as runner:
         # numba compiles on the first call: the base sampler on no chains and a segment of
         # one temperature (on the chains' first states) change nothing; the run's seconds
         # leave them out
@@ -77,7 +77,7 @@ def anneal(
             more = k1 < last or transition_at_end
             runner.advance(betas[k0 : k1 + 1], more, states, streams, log_w)
             bar.update(k1)
-        info = dict(runner.info)
+    info = dict(runner.info)  # after the context closes: a runner may report at its end
     bar.close()
     info.update(
         seconds=time.perf_counter() - start - compile_seconds,

@@ -79,7 +79,7 @@ class IsingAnnealingPath:
         sample_uniform_spins(states, streams)
 
     @contextmanager
-    def runner(self, n_chains: int, n_sweeps: int):  # noqa: ARG002 - the protocol's signature
+    def runner(self, n_chains: int, n_sweeps: int, betas=None):  # noqa: ARG002 - protocol
         """Sweeps of heat-bath or Metropolis updates, ``_SEGMENT`` temperatures per call (the
         kernel recomputes the energy at the start of each call: keep the length fixed)."""
         p = self.params

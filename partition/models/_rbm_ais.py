@@ -161,7 +161,7 @@ class RBMAnnealingPath:
         sample_base_kernel(self.base_bias, states, streams)
 
     @contextmanager
-    def runner(self, n_chains: int, n_sweeps: int):
+    def runner(self, n_chains: int, n_sweeps: int, betas=None):  # noqa: ARG002 - protocol
         """The fused or the batched kernel (``driver``); the batched one runs with BLAS held
         to one thread, since numba's threads call it on blocks of chains."""
         m = self.model

@@ -93,8 +93,13 @@ class AnnealingPath(Protocol):
         """Exact draws of the base distribution into ``states``, chain ``c`` from stream ``c``."""
         ...
 
-    def runner(self, n_chains: int, n_sweeps: int) -> AbstractContextManager[SegmentRunner]:
-        """The segment runner for a run of ``n_chains`` chains (a context: thread limits)."""
+    def runner(
+        self, n_chains: int, n_sweeps: int, betas: np.ndarray
+    ) -> AbstractContextManager[SegmentRunner]:
+        """The segment runner for a run of ``n_chains`` chains through the whole schedule
+        ``betas`` (a context: thread limits; paths that tune their transitions to the
+        schedule, by a pilot run, see it here). The driver then calls ``advance`` on
+        consecutive segments of ``betas``, after one call on ``betas[:1]``."""
         ...
 
 

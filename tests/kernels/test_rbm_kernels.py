@@ -53,7 +53,7 @@ def reference_ais(model, base_bias, betas, n_sweeps, state):
 def _run_segments(path, betas, visible, state, log_w, n_sweeps=1):
     """The annealing driver's loop on given streams: base samples, then the segments of the
     path's runner (``partition.estimators.annealing.anneal`` without seeding or timing)."""
-    with path.runner(visible.shape[0], n_sweeps) as runner:
+    with path.runner(visible.shape[0], n_sweeps, betas) as runner:
         path.sample_base(visible, state)
         last = len(betas) - 1
         for k0 in range(0, last, runner.segment_length):

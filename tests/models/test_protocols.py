@@ -26,7 +26,7 @@ def test_built_in_families_implement_the_protocols():
             assert isinstance(model, protocol), (model, protocol)
         path = model.annealing_path()
         assert isinstance(path, AnnealingPath)
-        with path.runner(4, 1) as runner:
+        with path.runner(4, 1, np.linspace(0, 1, 5)) as runner:
             assert isinstance(runner, SegmentRunner) and runner.segment_length >= 1
     assert rbm.state_shape == (6, 4) and ising.state_shape == (16,)
     assert not pt.BernoulliRBM.random(30, 30, rng=0).can_sample_exactly()
@@ -103,7 +103,7 @@ class GaussianPath:
         self._draw(states, streams, 0.0)
 
     @contextmanager
-    def runner(self, n_chains, n_sweeps):
+    def runner(self, n_chains, n_sweeps, betas):
         def advance(betas, transition_at_end, states, streams, log_w):
             for k in range(1, len(betas)):
                 log_w += self.log_f(states, betas[k]) - self.log_f(states, betas[k - 1])

@@ -1,0 +1,302 @@
+"""Numba kernels for continuous targets: normal draws, the tempered density, the built-in
+transitions (random-walk Metropolis, MALA, HMC) and the AIS segment driver.
+
+The tempered density between the Gaussian base (unnormalised ``log b(x) = -(x - m)' P (x - m)
+/ 2``) and the target ``log p*(x)`` is ``log f_beta = (1 - beta) log b + beta log p*``.
+
+A *step* advances one chain by one transition at ``beta``::
+
+    step(log_prob, grad_log_prob, x, cache, grad, beta, mean, precision, params,
+         key, gamma, counter, scratch) -> (counter, acceptance probability, gradient calls)
+
+``x`` (d,) is updated in place; ``cache = [log p*(x), log b(x)]`` and ``grad`` (the gradient of
+``log p*`` at ``x``, kept only by gradient-based steps) follow it. ``params[0]`` is the step
+size; ``params[1:]`` are the step's own (HMC: ``params[1]`` leapfrog steps). Random numbers
+come from the chain's stream ``(key, gamma)`` at indices ``counter + 1, ...``; a step uses a
+fixed count of them (see each step), so NumPy references can replay it from the same
+uniforms (:mod:`partition.transitions`). Normals are drawn by Box-Muller from two uniforms
+(the cosine branch only): ``z = sqrt(-2 log(1 - u1)) cos(2 pi u2)``.
+
+A step written outside the package with this signature plugs into the same driver.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from partition._numba import jit
+from partition.kernels._random import uniform_at
+
+TWO_PI = 2.0 * math.pi
+
+
+@jit(inline="always")
+def normal_at(key, gamma, index):
+    """A standard normal from the uniforms at ``index`` and ``index + 1`` (Box-Muller)."""
+    u1 = uniform_at(key, gamma, index)
+    u2 = uniform_at(key, gamma, index + np.uint64(1))
+    return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(TWO_PI * u2)
+
+
+@jit
+def fill_normals(key, gamma, counter, out):
+    """``out`` filled with normals from the stream after ``counter``; the new counter."""
+    for i in range(out.shape[0]):
+        out[i] = normal_at(key, gamma, counter + np.uint64(2 * i + 1))
+    return counter + np.uint64(2 * out.shape[0])
+
+
+@jit
+def stream_uniforms(streams, n):
+    """``(n_chains, n)`` uniforms, the next ``n`` of each chain's stream (counters advance)."""
+    out = np.empty((streams.shape[0], n))
+    for c in range(streams.shape[0]):
+        for i in range(n):
+            out[c, i] = uniform_at(streams[c, 0], streams[c, 1], streams[c, 2] + np.uint64(i + 1))
+        streams[c, 2] += np.uint64(n)
+    return out
+
+
+@jit(inline="always")
+def log_base(x, mean, precision):
+    """``-(x - m)' P (x - m) / 2``."""
+    d = x.shape[0]
+    total = 0.0
+    for i in range(d):
+        row = 0.0
+        for j in range(d):
+            row += precision[i, j] * (x[j] - mean[j])
+        total += (x[i] - mean[i]) * row
+    return -0.5 * total
+
+
+@jit(inline="always")
+def tempered_grad(grad, x, beta, mean, precision, out):
+    """``out = (1 - beta) grad log b(x) + beta grad``."""
+    d = x.shape[0]
+    for i in range(d):
+        row = 0.0
+        for j in range(d):
+            row += precision[i, j] * (x[j] - mean[j])
+        out[i] = -(1.0 - beta) * row + beta * grad[i]
+
+
+@jit
+def no_gradient(x):
+    """Stands in for a missing ``grad_log_prob``; steps that need one are refused earlier."""
+    return np.zeros_like(x)
+
+
+@jit
+def rwm_step(
+    log_prob, grad_log_prob, x, cache, grad, beta, mean, precision, params, key, gamma, counter,  # noqa: ARG001
+    scratch,
+):  # fmt: skip
+    """Random-walk Metropolis: ``x' = x + eps z``; 2d + 1 uniforms, no gradient."""
+    d = x.shape[0]
+    eps = params[0]
+    proposal = scratch[0]
+    counter = fill_normals(key, gamma, counter, proposal)
+    for i in range(d):
+        proposal[i] = x[i] + eps * proposal[i]
+    lp = log_prob(proposal)
+    lb = log_base(proposal, mean, precision)
+    log_ratio = (1.0 - beta) * (lb - cache[1]) + beta * (lp - cache[0])
+    counter += np.uint64(1)
+    u = uniform_at(key, gamma, counter)
+    accept = 1.0 if log_ratio >= 0.0 else math.exp(log_ratio)
+    if math.isfinite(lp) and u < accept:
+        x[:] = proposal
+        cache[0] = lp
+        cache[1] = lb
+    if not math.isfinite(lp):
+        accept = 0.0
+    return counter, accept, 0
+
+
+@jit
+def mala_step(
+    log_prob, grad_log_prob, x, cache, grad, beta, mean, precision, params, key, gamma, counter,
+    scratch,
+):  # fmt: skip
+    """Metropolis-adjusted Langevin: ``x' = x + eps^2/2 g(x) + eps z`` (g the tempered
+    gradient), accepted with the proposal densities' ratio; 2d + 1 uniforms, 1 gradient."""
+    d = x.shape[0]
+    eps = params[0]
+    half = 0.5 * eps * eps
+    g_x = scratch[1]
+    tempered_grad(grad, x, beta, mean, precision, g_x)
+    z = scratch[0]
+    counter = fill_normals(key, gamma, counter, z)
+    proposal = scratch[2]
+    for i in range(d):
+        proposal[i] = x[i] + half * g_x[i] + eps * z[i]
+    lp = log_prob(proposal)
+    lb = log_base(proposal, mean, precision)
+    new_grad = grad_log_prob(proposal)
+    g_y = scratch[3]
+    tempered_grad(new_grad, proposal, beta, mean, precision, g_y)
+    # log q(x | x') - log q(x' | x), q(b | a) = N(b; a + half g(a), eps^2)
+    forward = 0.0
+    backward = 0.0
+    for i in range(d):
+        forward += z[i] * z[i]
+        r = x[i] - proposal[i] - half * g_y[i]
+        backward += r * r
+    log_ratio = (1.0 - beta) * (lb - cache[1]) + beta * (lp - cache[0])
+    log_ratio += 0.5 * forward - backward / (4.0 * half)
+    counter += np.uint64(1)
+    u = uniform_at(key, gamma, counter)
+    ok = math.isfinite(log_ratio)
+    accept = 0.0 if not ok else (1.0 if log_ratio >= 0.0 else math.exp(log_ratio))
+    if ok and u < accept:
+        x[:] = proposal
+        cache[0] = lp
+        cache[1] = lb
+        grad[:] = new_grad
+    return counter, accept, 1
+
+
+@jit
+def hmc_step(
+    log_prob, grad_log_prob, x, cache, grad, beta, mean, precision, params, key, gamma, counter,
+    scratch,
+):  # fmt: skip
+    """Hamiltonian Monte Carlo: momentum ``p ~ N(0, I)``, ``params[1]`` leapfrog steps of
+    size ``eps``, accepted on the change of ``H = -log f_beta + |p|^2 / 2``; 2d + 1 uniforms,
+    ``params[1]`` gradients."""
+    d = x.shape[0]
+    eps = params[0]
+    n_leapfrog = int(params[1])
+    p = scratch[0]
+    counter = fill_normals(key, gamma, counter, p)
+    q = scratch[1]
+    g = scratch[2]
+    q[:] = x
+    kinetic0 = 0.0
+    for i in range(d):
+        kinetic0 += p[i] * p[i]
+    tempered_grad(grad, q, beta, mean, precision, g)
+    new_grad = grad
+    for _ in range(n_leapfrog):
+        for i in range(d):
+            p[i] += 0.5 * eps * g[i]
+        for i in range(d):
+            q[i] += eps * p[i]
+        new_grad = grad_log_prob(q)
+        tempered_grad(new_grad, q, beta, mean, precision, g)
+        for i in range(d):
+            p[i] += 0.5 * eps * g[i]
+    kinetic1 = 0.0
+    for i in range(d):
+        kinetic1 += p[i] * p[i]
+    lp = log_prob(q)
+    lb = log_base(q, mean, precision)
+    log_ratio = (1.0 - beta) * (lb - cache[1]) + beta * (lp - cache[0])
+    log_ratio += 0.5 * (kinetic0 - kinetic1)
+    counter += np.uint64(1)
+    u = uniform_at(key, gamma, counter)
+    ok = math.isfinite(log_ratio)
+    accept = 0.0 if not ok else (1.0 if log_ratio >= 0.0 else math.exp(log_ratio))
+    if ok and u < accept:
+        x[:] = q
+        cache[0] = lp
+        cache[1] = lb
+        grad[:] = new_grad
+    return counter, accept, n_leapfrog
+
+
+@numba.njit(parallel=True, nogil=True, error_model="numpy")
+def ais_continuous(
+    step, log_prob, grad_log_prob, needs_grad, mean, precision, betas, step_sizes, params,
+    n_sweeps, transition_at_end, states, streams, log_w, stats,
+):  # fmt: skip
+    """A segment of AIS for every chain (one ``prange`` task per chain).
+
+    Same contract as the RBM drivers: for ``k = 1 .. len(betas) - 1`` add ``(beta_k -
+    beta_{k-1}) (log p*(x) - log b(x))`` to ``log_w``, then ``n_sweeps`` steps at ``beta_k``
+    with step size ``step_sizes[k]`` (not after the last beta unless ``transition_at_end``).
+    ``stats[c]`` accumulates the acceptance probabilities, the steps, and the calls of
+    ``log_prob`` and of ``grad_log_prob``. (Compiled per ``step`` and density: functions
+    passed as arguments are not cached by numba, so each process compiles once.)
+    """
+    n_chains, d = states.shape
+    n_betas = betas.shape[0]
+    for c in numba.prange(n_chains):
+        x = states[c]
+        key = streams[c, 0]
+        gamma = streams[c, 1]
+        counter = streams[c, 2]
+        cache = np.empty(2)
+        cache[0] = log_prob(x)
+        cache[1] = log_base(x, mean, precision)
+        grad = grad_log_prob(x) if needs_grad else np.zeros(d)
+        scratch = np.empty((4, d))
+        p = params.copy()
+        total = 0.0
+        accepted = 0.0
+        n_steps = 0
+        n_grad = 1 if needs_grad else 0
+        n_evals = 1
+        for k in range(1, n_betas):
+            total += (betas[k] - betas[k - 1]) * (cache[0] - cache[1])
+            if k == n_betas - 1 and not transition_at_end:
+                break
+            p[0] = step_sizes[k]
+            for _ in range(n_sweeps):
+                counter, acc, calls = step(
+                    log_prob, grad_log_prob, x, cache, grad, betas[k], mean, precision, p,
+                    key, gamma, counter, scratch,
+                )  # fmt: skip
+                accepted += acc
+                n_steps += 1
+                n_grad += calls
+                n_evals += 1
+        log_w[c] += total
+        streams[c, 2] = counter
+        stats[c, 0] += accepted
+        stats[c, 1] += n_steps
+        stats[c, 2] += n_evals
+        stats[c, 3] += n_grad
+
+
+@numba.njit(nogil=True, error_model="numpy")
+def adapt_step_sizes(
+    step, log_prob, grad_log_prob, needs_grad, mean, precision, betas, params, n_sweeps,
+    target_accept, initial, states, streams, out,
+):  # fmt: skip
+    """A pilot run that tunes the step size along ``betas``: at each temperature its chains
+    take ``n_sweeps`` steps with ``out[k]``, and ``log out[k + 1] = log out[k] + 2 (mean
+    acceptance - target_accept)``. ``out[0] = initial``. Serial: the pilot is small."""
+    n_chains, d = states.shape
+    n_betas = betas.shape[0]
+    cache = np.empty((n_chains, 2))
+    grads = np.zeros((n_chains, d))
+    for c in range(n_chains):
+        cache[c, 0] = log_prob(states[c])
+        cache[c, 1] = log_base(states[c], mean, precision)
+        if needs_grad:
+            grads[c] = grad_log_prob(states[c])
+    scratch = np.empty((4, d))
+    p = params.copy()
+    log_eps = math.log(initial)
+    out[0] = initial
+    for k in range(1, n_betas):
+        eps = math.exp(log_eps)
+        out[k] = eps
+        p[0] = eps
+        accepted = 0.0
+        for c in range(n_chains):
+            counter = streams[c, 2]
+            for _ in range(n_sweeps):
+                counter, acc, _calls = step(
+                    log_prob, grad_log_prob, states[c], cache[c], grads[c], betas[k], mean,
+                    precision, p, streams[c, 0], streams[c, 1], counter, scratch,
+                )  # fmt: skip
+                accepted += acc
+            streams[c, 2] = counter
+        rate = accepted / (n_chains * n_sweeps)
+        log_eps = min(max(log_eps + 2.0 * (rate - target_accept), -14.0), 7.0)

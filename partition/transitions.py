@@ -1,0 +1,249 @@
+"""Transitions for continuous targets: random-walk Metropolis, MALA and HMC, and your own.
+
+A transition advances every chain by one step at an inverse temperature ``beta`` of the
+annealing path ``log f_beta = (1 - beta) log b + beta log p*`` (``b`` the Gaussian base of a
+:class:`~partition.LogDensity`). It is an object with
+
+- ``step``: a numba function (the signature is in :mod:`partition.kernels.continuous`) that
+  the AIS driver calls inside its compiled loop over chains, so a step costs what the density
+  costs;
+- ``reference(log_f, grad_f, x, beta, params, uniforms)``: the same step in NumPy over all
+  chains at once, from the same uniforms; the tests hold ``step`` to it, and densities given
+  as vectorised NumPy functions run on it;
+- ``n_uniforms(dim)``: how many uniforms a step takes from a chain's stream (a fixed count);
+- ``params(dim)``: the float vector handed to ``step`` (``params[0]``, the step size, is set
+  per temperature by the driver); ``needs_gradient``; ``step_size``; ``target_accept`` and
+  ``adapt``.
+
+**Step-size adaptation, and why the weights stay valid.** With ``adapt=True`` (the default)
+a *pilot run* of its own chains (``n_pilot``, on streams disjoint from the run's) walks the
+schedule first and tunes the step size: at each temperature ``log eps`` moves by ``2 (mean
+acceptance - target_accept)``. The run then uses the pilot's step size at each temperature.
+The AIS argument (Neal 2001) needs each transition to leave its ``f_beta`` invariant and to
+be fixed before the chain that uses it starts: adapting a chain from its own past (or from
+the other chains of the same run) breaks the second condition and biases the weights, while
+a schedule of step sizes fixed by an independent pilot does not. The pilot costs
+``n_pilot / n_chains`` of the run.
+
+Write your own: any object with these attributes works; subclass :class:`Transition` to
+get the adaptation fields. Example (a random walk with Laplace-free Gaussian steps, written
+outside the package, run by ``pt.ais``)::
+
+    import numba, numpy as np, partition as pt
+    from partition.kernels.continuous import fill_normals, log_base
+    from partition.kernels._random import uniform_at
+
+    @numba.njit
+    def my_step(log_prob, grad_log_prob, x, cache, grad, beta, mean, precision, params,
+                key, gamma, counter, scratch):
+        y = scratch[0]
+        counter = fill_normals(key, gamma, counter, y)
+        y[:] = x + params[0] * y
+        lp, lb = log_prob(y), log_base(y, mean, precision)
+        log_ratio = (1 - beta) * (lb - cache[1]) + beta * (lp - cache[0])
+        counter += np.uint64(1)
+        accept = min(1.0, np.exp(log_ratio))
+        if uniform_at(key, gamma, counter) < accept:
+            x[:] = y; cache[0] = lp; cache[1] = lb
+        return counter, accept, 0
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from partition._validation import check_int, check_positive_float, check_probability
+from partition.kernels.continuous import hmc_step, mala_step, rwm_step
+
+__all__ = ["HMC", "MALA", "RandomWalk", "Transition", "normals_from_uniforms"]
+
+
+def normals_from_uniforms(uniforms: np.ndarray) -> np.ndarray:
+    """Box-Muller as the kernels do it: pairs ``(u1, u2)`` -> ``sqrt(-2 log(1 - u1)) cos(2 pi
+    u2)``; ``uniforms`` ``(..., 2 d)`` gives normals ``(..., d)``."""
+    u1, u2 = uniforms[..., 0::2], uniforms[..., 1::2]
+    return np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * math.pi * u2)
+
+
+def _tempered(log_f_parts, x, beta):
+    lp, lb = log_f_parts(x)
+    return (1.0 - beta) * lb + beta * lp, lp, lb
+
+
+@dataclass
+class Transition:
+    """Fields shared by the built-in transitions (and available to yours).
+
+    Parameters
+    ----------
+    step_size : float
+        The initial step size (the pilot starts there), or the step size when
+        ``adapt=False``.
+    target_accept : float
+        Mean acceptance probability the pilot aims at.
+    adapt : bool
+        Tune the step size per temperature by a pilot run (see the module docstring).
+    n_pilot : int
+        Chains of the pilot run (at most the run's own number of chains).
+    """
+
+    step_size: float = 0.5
+    target_accept: float = 0.65
+    adapt: bool = True
+    n_pilot: int = 32
+    name: str = field(default="transition", init=False)
+    needs_gradient: bool = field(default=False, init=False)
+    step: Any = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.step_size = check_positive_float(self.step_size, "step_size")
+        self.target_accept = check_probability(self.target_accept, "target_accept")
+        if not isinstance(self.adapt, bool):
+            raise TypeError(f"adapt must be True or False, got {self.adapt!r}")
+        self.n_pilot = check_int(self.n_pilot, "n_pilot", minimum=2)
+
+    def params(self, dim: int) -> np.ndarray:  # noqa: ARG002 - transitions may use dim
+        """The vector passed to ``step``; ``params[0]`` is the step size."""
+        return np.array([self.step_size])
+
+    def n_uniforms(self, dim: int) -> int:
+        """Uniforms a step draws from a chain's stream: 2 per normal, 1 to accept."""
+        return 2 * dim + 1
+
+    def gradients_per_step(self) -> int:
+        return 0
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "transition": self.name,
+            "step_size_initial": self.step_size,
+            "target_accept": self.target_accept,
+            "adapted": self.adapt,
+        }
+
+
+@dataclass
+class RandomWalk(Transition):
+    """Random-walk Metropolis: ``x' = x + eps z``, ``z ~ N(0, I)``; no gradient.
+
+    ``target_accept`` defaults to 0.234 (Roberts, Gelman & Gilks 1997).
+
+    Examples
+    --------
+    >>> import partition as pt
+    >>> pt.transitions.RandomWalk(step_size=0.3).describe()["transition"]
+    'rwm'
+    """
+
+    target_accept: float = 0.234
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.name, self.step = "rwm", rwm_step
+
+    def reference(self, log_f_parts, grad_f, x, beta, params, uniforms):  # noqa: ARG002
+        """The step in NumPy for all chains: ``x`` (n, d), ``uniforms`` (n, 2d + 1)."""
+        d = x.shape[1]
+        y = x + params[0] * normals_from_uniforms(uniforms[:, : 2 * d])
+        f_x, _, _ = _tempered(log_f_parts, x, beta)
+        f_y, lp, _ = _tempered(log_f_parts, y, beta)
+        with np.errstate(over="ignore", invalid="ignore"):
+            accept = np.where(np.isfinite(lp), np.minimum(1.0, np.exp(f_y - f_x)), 0.0)
+        take = np.isfinite(lp) & (uniforms[:, 2 * d] < accept)
+        return np.where(take[:, None], y, x), accept
+
+
+@dataclass
+class MALA(Transition):
+    """Metropolis-adjusted Langevin: ``x' = x + eps^2/2 grad log f_beta(x) + eps z``.
+
+    Needs ``grad_log_prob``; one gradient per step. ``target_accept`` defaults to 0.574
+    (Roberts & Rosenthal 1998).
+
+    Examples
+    --------
+    >>> import partition as pt
+    >>> pt.transitions.MALA().needs_gradient
+    True
+    """
+
+    target_accept: float = 0.574
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.name, self.step, self.needs_gradient = "mala", mala_step, True
+
+    def gradients_per_step(self) -> int:
+        return 1
+
+    def reference(self, log_f_parts, grad_f, x, beta, params, uniforms):
+        d = x.shape[1]
+        eps = params[0]
+        half = 0.5 * eps * eps
+        z = normals_from_uniforms(uniforms[:, : 2 * d])
+        g_x = grad_f(x, beta)
+        y = x + half * g_x + eps * z
+        g_y = grad_f(y, beta)
+        f_x, _, _ = _tempered(log_f_parts, x, beta)
+        f_y, _, _ = _tempered(log_f_parts, y, beta)
+        back = np.sum((x - y - half * g_y) ** 2, axis=1)
+        log_ratio = f_y - f_x + 0.5 * np.sum(z * z, axis=1) - back / (4.0 * half)
+        with np.errstate(over="ignore", invalid="ignore"):
+            accept = np.where(np.isfinite(log_ratio), np.minimum(1.0, np.exp(log_ratio)), 0.0)
+        take = np.isfinite(log_ratio) & (uniforms[:, 2 * d] < accept)
+        return np.where(take[:, None], y, x), accept
+
+
+@dataclass
+class HMC(Transition):
+    """Hamiltonian Monte Carlo with ``n_leapfrog`` leapfrog steps of size ``step_size``.
+
+    Needs ``grad_log_prob``; ``n_leapfrog`` gradients per step. ``target_accept`` defaults
+    to 0.65 (Beskos et al. 2013).
+
+    Examples
+    --------
+    >>> import partition as pt
+    >>> pt.transitions.HMC(n_leapfrog=10).gradients_per_step()
+    10
+    """
+
+    n_leapfrog: int = 10
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.n_leapfrog = check_int(self.n_leapfrog, "n_leapfrog", minimum=1, maximum=10_000)
+        self.name, self.step, self.needs_gradient = "hmc", hmc_step, True
+
+    def params(self, dim: int) -> np.ndarray:  # noqa: ARG002
+        return np.array([self.step_size, float(self.n_leapfrog)])
+
+    def gradients_per_step(self) -> int:
+        return self.n_leapfrog
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "n_leapfrog": self.n_leapfrog}
+
+    def reference(self, log_f_parts, grad_f, x, beta, params, uniforms):
+        d = x.shape[1]
+        eps, n_leapfrog = params[0], int(params[1])
+        p = normals_from_uniforms(uniforms[:, : 2 * d])
+        q = x.copy()
+        kinetic0 = np.sum(p * p, axis=1)
+        g = grad_f(q, beta)
+        for _ in range(n_leapfrog):
+            p = p + 0.5 * eps * g
+            q = q + eps * p
+            g = grad_f(q, beta)
+            p = p + 0.5 * eps * g
+        f_x, _, _ = _tempered(log_f_parts, x, beta)
+        f_q, _, _ = _tempered(log_f_parts, q, beta)
+        log_ratio = f_q - f_x + 0.5 * (kinetic0 - np.sum(p * p, axis=1))
+        with np.errstate(over="ignore", invalid="ignore"):
+            accept = np.where(np.isfinite(log_ratio), np.minimum(1.0, np.exp(log_ratio)), 0.0)
+        take = np.isfinite(log_ratio) & (uniforms[:, 2 * d] < accept)
+        return np.where(take[:, None], q, x), accept
