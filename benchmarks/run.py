@@ -20,6 +20,7 @@ from benchmarks import (
     bench_bridge,
     bench_bridge_sampling,
     bench_contention,
+    bench_continuous,
     bench_exact,
     bench_ising,
     bench_training,
@@ -30,6 +31,7 @@ from partition.results import UnreliableEstimateWarning
 BENCHMARKS = {
     "ais": (bench_ais, "pt.ais versus NumPy AIS and the GEMM floor"),
     "contention": (bench_contention, "pt.ais under load: all threads against 1 thread"),
+    "continuous": (bench_continuous, "HMC-AIS on continuous targets: speed, overhead, accuracy"),
     "bdmc": (bench_bdmc, "BDMC bounds closing in with more temperatures"),
     "bridge": (bench_bridge, "pt.bar versus pymbar's BAR"),
     "bridge_sampling": (bench_bridge_sampling, "bridge_sampling's accuracy and error bars"),

@@ -25,27 +25,12 @@ the other chains of the same run) breaks the second condition and biases the wei
 a schedule of step sizes fixed by an independent pilot does not. The pilot costs
 ``n_pilot / n_chains`` of the run.
 
-Write your own: any object with these attributes works; subclass :class:`Transition` to
-get the adaptation fields. Example (a random walk with Laplace-free Gaussian steps, written
-outside the package, run by ``pt.ais``)::
-
-    import numba, numpy as np, partition as pt
-    from partition.kernels.continuous import fill_normals, log_base
-    from partition.kernels._random import uniform_at
-
-    @numba.njit
-    def my_step(log_prob, grad_log_prob, x, cache, grad, beta, mean, precision, params,
-                key, gamma, counter, scratch):
-        y = scratch[0]
-        counter = fill_normals(key, gamma, counter, y)
-        y[:] = x + params[0] * y
-        lp, lb = log_prob(y), log_base(y, mean, precision)
-        log_ratio = (1 - beta) * (lb - cache[1]) + beta * (lp - cache[0])
-        counter += np.uint64(1)
-        accept = min(1.0, np.exp(log_ratio))
-        if uniform_at(key, gamma, counter) < accept:
-            x[:] = y; cache[0] = lp; cache[1] = lb
-        return counter, accept, 0
+Write your own: a numba step with the signature above and an object carrying it (subclass
+:class:`Transition` for the adaptation fields). The numba helpers a step needs are
+public here: :func:`uniform_at` (the chain's stream at an index), :func:`fill_normals`
+(Box-Muller normals), :func:`log_base` and :func:`tempered_grad` (the base's part of the
+tempered density). The README's "Bring your own model or sampler" runs an example, and
+``tests/models/test_continuous.py`` holds one written outside the package.
 """
 
 from __future__ import annotations
@@ -57,9 +42,27 @@ from typing import Any
 import numpy as np
 
 from partition._validation import check_int, check_positive_float, check_probability
-from partition.kernels.continuous import hmc_step, mala_step, rwm_step
+from partition.kernels._random import uniform_at
+from partition.kernels.continuous import (
+    fill_normals,
+    hmc_step,
+    log_base,
+    mala_step,
+    rwm_step,
+    tempered_grad,
+)
 
-__all__ = ["HMC", "MALA", "RandomWalk", "Transition", "normals_from_uniforms"]
+__all__ = [
+    "HMC",
+    "MALA",
+    "RandomWalk",
+    "Transition",
+    "fill_normals",
+    "log_base",
+    "normals_from_uniforms",
+    "tempered_grad",
+    "uniform_at",
+]
 
 
 def normals_from_uniforms(uniforms: np.ndarray) -> np.ndarray:

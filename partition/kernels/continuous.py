@@ -2,7 +2,8 @@
 transitions (random-walk Metropolis, MALA, HMC) and the AIS segment driver.
 
 The tempered density between the Gaussian base (unnormalised ``log b(x) = -(x - m)' P (x - m)
-/ 2``) and the target ``log p*(x)`` is ``log f_beta = (1 - beta) log b + beta log p*``.
+/ 2``; a diagonal ``P`` is passed as its diagonal, shape ``(1, d)``) and the target
+``log p*(x)`` is ``log f_beta = (1 - beta) log b + beta log p*``.
 
 A *step* advances one chain by one transition at ``beta``::
 
@@ -62,9 +63,15 @@ def stream_uniforms(streams, n):
 
 @jit(inline="always")
 def log_base(x, mean, precision):
-    """``-(x - m)' P (x - m) / 2``."""
+    """``-(x - m)' P (x - m) / 2``; ``precision`` is ``(d, d)``, or ``(1, d)`` holding the
+    diagonal of a diagonal ``P`` (O(d) instead of O(d^2))."""
     d = x.shape[0]
     total = 0.0
+    if precision.shape[0] == 1:
+        for i in range(d):
+            y = x[i] - mean[i]
+            total += precision[0, i] * y * y
+        return -0.5 * total
     for i in range(d):
         row = 0.0
         for j in range(d):
@@ -75,8 +82,12 @@ def log_base(x, mean, precision):
 
 @jit(inline="always")
 def tempered_grad(grad, x, beta, mean, precision, out):
-    """``out = (1 - beta) grad log b(x) + beta grad``."""
+    """``out = (1 - beta) grad log b(x) + beta grad`` (``precision`` as in :func:`log_base`)."""
     d = x.shape[0]
+    if precision.shape[0] == 1:
+        for i in range(d):
+            out[i] = -(1.0 - beta) * precision[0, i] * (x[i] - mean[i]) + beta * grad[i]
+        return
     for i in range(d):
         row = 0.0
         for j in range(d):

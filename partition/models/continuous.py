@@ -85,6 +85,12 @@ class Normal:
         identity = np.eye(dim)
         inv_chol = np.linalg.solve(self.chol, identity)
         self.precision = np.ascontiguousarray(inv_chol.T @ inv_chol)
+        diagonal = np.count_nonzero(cov_m - np.diag(np.diag(cov_m))) == 0
+        #: What the kernels take: the precision, or its diagonal as ``(1, dim)`` when the
+        #: covariance is diagonal (the tempered density then costs O(dim), not O(dim^2)).
+        self.kernel_precision = (
+            np.ascontiguousarray(np.diag(self.precision)[None, :]) if diagonal else self.precision
+        )
         self.dim = dim
         #: log of the integral of ``exp(-(x - m)' P (x - m) / 2)``.
         self.log_z = float(0.5 * dim * math.log(2 * math.pi) + np.log(np.diag(self.chol)).sum())
@@ -391,7 +397,7 @@ class LogDensityPath:
         if not m.vectorized:
             grad = m.grad_log_prob if m.grad_log_prob is not None else no_gradient
             adapt_step_sizes(
-                t.step, m.log_prob, grad, t.needs_gradient, base.mean, base.precision, betas,
+                t.step, m.log_prob, grad, t.needs_gradient, base.mean, base.kernel_precision, betas,
                 t.params(m.dim), n_sweeps, target, float(t.step_size), states, pilot, out,
             )  # fmt: skip
             return out
@@ -458,7 +464,7 @@ class LogDensityPath:
         m, base, t = self.model, self.model.base, self.transition
         grad = m.grad_log_prob if m.grad_log_prob is not None else no_gradient
         ais_continuous(
-            t.step, m.log_prob, grad, bool(t.needs_gradient), base.mean, base.precision,
+            t.step, m.log_prob, grad, bool(t.needs_gradient), base.mean, base.kernel_precision,
             betas, sizes, params, n_sweeps, more, states, streams, log_w, stats,
         )  # fmt: skip
 
