@@ -11,7 +11,9 @@ A *step* advances one chain by one transition at ``beta``::
          key, gamma, counter, scratch) -> (counter, acceptance probability, gradient calls)
 
 ``x`` (d,) is updated in place; ``cache = [log p*(x), log b(x)]`` and ``grad`` (the gradient of
-``log p*`` at ``x``, kept only by gradient-based steps) follow it. ``params[0]`` is the step
+``log p*`` at ``x``, kept only by gradient-based steps) follow it. ``grad_log_prob(y, out)``
+writes the gradient at ``y`` into ``out`` (no allocation per call; :class:`~partition.LogDensity`
+wraps a gradient that returns its array instead). ``params[0]`` is the step
 size; ``params[1:]`` are the step's own (HMC: ``params[1]`` leapfrog steps). Random numbers
 come from the chain's stream ``(key, gamma)`` at indices ``counter + 1, ...``; a step uses a
 fixed count of them (see each step), so NumPy references can replay it from the same
@@ -96,9 +98,9 @@ def tempered_grad(grad, x, beta, mean, precision, out):
 
 
 @jit
-def no_gradient(x):
+def no_gradient(x, out):  # noqa: ARG001
     """Stands in for a missing ``grad_log_prob``; steps that need one are refused earlier."""
-    return np.zeros_like(x)
+    out[:] = 0.0
 
 
 @jit
@@ -147,7 +149,8 @@ def mala_step(
         proposal[i] = x[i] + half * g_x[i] + eps * z[i]
     lp = log_prob(proposal)
     lb = log_base(proposal, mean, precision)
-    new_grad = grad_log_prob(proposal)
+    new_grad = scratch[4]
+    grad_log_prob(proposal, new_grad)
     g_y = scratch[3]
     tempered_grad(new_grad, proposal, beta, mean, precision, g_y)
     # log q(x | x') - log q(x' | x), q(b | a) = N(b; a + half g(a), eps^2)
@@ -191,13 +194,14 @@ def hmc_step(
     for i in range(d):
         kinetic0 += p[i] * p[i]
     tempered_grad(grad, q, beta, mean, precision, g)
-    new_grad = grad
+    new_grad = scratch[3]
+    new_grad[:] = grad
     for _ in range(n_leapfrog):
         for i in range(d):
             p[i] += 0.5 * eps * g[i]
         for i in range(d):
             q[i] += eps * p[i]
-        new_grad = grad_log_prob(q)
+        grad_log_prob(q, new_grad)
         tempered_grad(new_grad, q, beta, mean, precision, g)
         for i in range(d):
             p[i] += 0.5 * eps * g[i]
@@ -244,8 +248,10 @@ def ais_continuous(
         cache = np.empty(2)
         cache[0] = log_prob(x)
         cache[1] = log_base(x, mean, precision)
-        grad = grad_log_prob(x) if needs_grad else np.zeros(d)
-        scratch = np.empty((4, d))
+        grad = np.zeros(d)
+        if needs_grad:
+            grad_log_prob(x, grad)
+        scratch = np.empty((5, d))
         p = params.copy()
         total = 0.0
         accepted = 0.0
@@ -290,8 +296,8 @@ def adapt_step_sizes(
         cache[c, 0] = log_prob(states[c])
         cache[c, 1] = log_base(states[c], mean, precision)
         if needs_grad:
-            grads[c] = grad_log_prob(states[c])
-    scratch = np.empty((4, d))
+            grad_log_prob(states[c], grads[c])
+    scratch = np.empty((5, d))
     p = params.copy()
     log_eps = math.log(initial)
     out[0] = initial

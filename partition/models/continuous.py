@@ -123,8 +123,20 @@ def _rows(log_prob, x):
 def _grad_rows(grad_log_prob, x):
     out = np.empty_like(x)
     for i in range(x.shape[0]):
-        out[i] = grad_log_prob(x[i])
+        grad_log_prob(x[i], out[i])
     return out
+
+
+def _in_place(grad):
+    """The kernels' gradient convention, ``grad(x, out)``, for a gradient that returns its
+    array (``grad(x) -> (dim,)``): one allocation per call, which an in-place gradient
+    saves (about 50 ns here, half the cost of a 10-d Gaussian's gradient)."""
+
+    @numba.njit(nogil=True, error_model="numpy")
+    def wrapped(x, out):
+        out[:] = grad(x)
+
+    return wrapped
 
 
 def _is_numba_function(f) -> bool:
@@ -142,8 +154,11 @@ class LogDensity:
         step costs what the density costs. With ``vectorized=True``, a NumPy function of an
         ``(n_chains, dim)`` array returning ``(n_chains,)``.
     grad_log_prob : callable, optional
-        Its gradient, in the same form (one point -> ``(dim,)`` array; or ``(n, dim)`` ->
-        ``(n, dim)``). MALA and HMC need it; random-walk Metropolis does not.
+        Its gradient, in the same form: a numba function of one point returning a ``(dim,)``
+        array, or of the point and an output array that it fills (``grad(x, out)``, which
+        saves an allocation per call: about half the cost of a 10-d Gaussian's gradient);
+        vectorized, ``(n, dim)`` -> ``(n, dim)``. MALA and HMC need it; random-walk
+        Metropolis does not.
     dim : int
         The dimension.
     vectorized : bool
@@ -206,6 +221,15 @@ class LogDensity:
                     )
         self.log_prob = log_prob
         self.grad_log_prob = grad_log_prob
+        self._grad_in_place = None
+        if grad_log_prob is not None and not vectorized:
+            arguments = grad_log_prob.py_func.__code__.co_argcount
+            if arguments not in (1, 2):
+                raise TypeError(
+                    "grad_log_prob must take the point (and return the gradient) or the point "
+                    f"and an output array to fill, got a function of {arguments} arguments"
+                )
+            self._grad_in_place = grad_log_prob if arguments == 2 else _in_place(grad_log_prob)
         self.vectorized = vectorized
         self.base = Normal(np.zeros(self.dim)) if base is None else base
         if not isinstance(self.base, Normal) or self.base.dim != self.dim:
@@ -260,7 +284,7 @@ class LogDensity:
             out = np.asarray(self.grad_log_prob(x), dtype=np.float64)
         else:
             try:
-                out = _grad_rows(self.grad_log_prob, x)
+                out = _grad_rows(self._grad_in_place, x)
             except Exception as exc:
                 raise TypeError(
                     f"grad_log_prob could not be called on a point of shape ({self.dim},) "
@@ -395,7 +419,7 @@ class LogDensityPath:
         m, base = self.model, self.model.base
         target = float(t.target_accept)
         if not m.vectorized:
-            grad = m.grad_log_prob if m.grad_log_prob is not None else no_gradient
+            grad = m._grad_in_place if m._grad_in_place is not None else no_gradient
             adapt_step_sizes(
                 t.step, m.log_prob, grad, t.needs_gradient, base.mean, base.kernel_precision, betas,
                 t.params(m.dim), n_sweeps, target, float(t.step_size), states, pilot, out,
@@ -462,7 +486,7 @@ class LogDensityPath:
 
     def _compiled(self, betas, sizes, params, n_sweeps, more, states, streams, log_w, stats):
         m, base, t = self.model, self.model.base, self.transition
-        grad = m.grad_log_prob if m.grad_log_prob is not None else no_gradient
+        grad = m._grad_in_place if m._grad_in_place is not None else no_gradient
         ais_continuous(
             t.step, m.log_prob, grad, bool(t.needs_gradient), base.mean, base.kernel_precision,
             betas, sizes, params, n_sweeps, more, states, streams, log_w, stats,

@@ -72,14 +72,12 @@ def correlated_gaussian(dim: int = 10, *, condition: float = 10.0, seed: int = 0
         return -0.5 * total
 
     @_jit
-    def grad(x):
-        out = np.empty(dim)
+    def grad(x, out):  # fills out: no allocation per call
         for i in range(dim):
             row = 0.0
             for j in range(dim):
                 row += precision[i, j] * (x[j] - mean[j])
             out[i] = -row
-        return out
 
     def sampler(n, rng):
         return mean + rng.normal(size=(n, dim)) @ chol.T
@@ -132,19 +130,18 @@ def gaussian_mixture(dim: int = 2, *, separation: float = 8.0, scale: float = 1.
         return best + math.log(total) + log_norm
 
     @_jit
-    def grad(x):
+    def grad(x, out):
         terms = np.empty(k)
         best = _terms(x, terms)
         total = 0.0
         for j in range(k):
             terms[j] = math.exp(terms[j] - best)
             total += terms[j]
-        out = np.zeros(dim)
+        out[:] = 0.0
         for j in range(k):
             w = terms[j] / total * inv_var
             for i in range(dim):
                 out[i] += w * (means[j, i] - x[i])
-        return out
 
     def sampler(n, rng):
         which = rng.integers(0, k, size=n)
@@ -173,16 +170,14 @@ def funnel(dim: int = 10, *, sigma_v: float = 3.0) -> LogDensity:
         )
 
     @_jit
-    def grad(x):
+    def grad(x, out):
         v = x[0]
         e = math.exp(-v)
-        out = np.empty(dim)
         s = 0.0
         for i in range(1, dim):
             s += x[i] * x[i]
             out[i] = -e * x[i]
         out[0] = -v / sigma_v**2 - 0.5 * n + 0.5 * e * s
-        return out
 
     def sampler(count, rng):
         v = sigma_v * rng.normal(size=count)
@@ -235,13 +230,11 @@ def many_well(dim: int = 32) -> LogDensity:
         return total
 
     @_jit
-    def grad(x):
-        out = np.empty_like(x)
+    def grad(x, out):
         for i in range(pairs):
             a = x[2 * i]
             out[2 * i] = -4.0 * a**3 + 12.0 * a + 0.5
             out[2 * i + 1] = -x[2 * i + 1]
-        return out
 
     grid = np.linspace(-4.0, 4.0, 40001)
     log_target = -(grid**4) + 6 * grid**2 + 0.5 * grid
@@ -312,8 +305,7 @@ def bayesian_regression(
         return const - 0.5 * rss / s2 - 0.5 * bb / t2
 
     @_jit
-    def grad(b):
-        out = np.empty(dim)
+    def grad(b, out):
         for j in range(dim):
             out[j] = -b[j] / t2
         for i in range(n_data):
@@ -322,7 +314,6 @@ def bayesian_regression(
                 r -= X[i, j] * b[j]
             for j in range(dim):
                 out[j] += X[i, j] * r / s2
-        return out
 
     def sampler(n, rng):
         return post_mean + rng.normal(size=(n, dim)) @ chol.T
