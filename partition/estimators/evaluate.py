@@ -10,7 +10,7 @@ import numpy as np
 from partition._rng import RNGLike, as_generator
 from partition._validation import check_int, model_states
 from partition.estimators.schedules import make_schedule
-from partition.models.base import ExactSampler
+from partition.models.base import ExactLogZ, ExactSampler
 from partition.results import LogLikelihoodEstimate, LogZBounds
 
 EXACT_MAX_TERMS = 2.0**33  # about 10 s here
@@ -158,7 +158,7 @@ def evaluate(
         model_states(model, train_data, "train_data")
     gen = as_generator(rng)
     exact_ll = None
-    if exact is None or exact:
+    if exact or (exact is None and isinstance(model, ExactLogZ)):
         try:
             max_terms = _NO_LIMIT if exact else EXACT_MAX_TERMS
             exact_ll = pt.log_likelihood(model, data, pt.exact_log_z(model, max_terms=max_terms))

@@ -138,3 +138,17 @@ def test_a_family_from_outside_the_package_runs_through_every_estimator():
     np.testing.assert_array_equal(est.log_weights, again.log_weights)
     with pytest.raises(ValueError, match="no options"):
         pt.ais(model, n_chains=4, schedule=5, data=np.zeros((2, 3)))
+
+
+def test_evaluate_skips_what_a_family_cannot_do():
+    class NoExact(Gaussians):
+        compute_exact_log_z = None  # a family without exact log Z (None: not implemented)
+        sample_exactly = None
+
+    model = NoExact([0.5, -1.0, 2.0], [4.0, 0.25, 9.0])
+    assert not isinstance(model, ExactLogZ) and not isinstance(model, ExactSampler)
+    data = Gaussians([0.5, -1.0, 2.0], [4.0, 0.25, 9.0]).sample_exactly(
+        20, np.random.default_rng(0)
+    )
+    ev = pt.evaluate(model, data, n_chains=50, schedule=20, rng=0)
+    assert ev.exact is None and ev.bounds is None and np.isfinite(ev.ais.mean)
