@@ -29,7 +29,8 @@ Write your own: a numba step with the signature above and an object carrying it 
 :class:`Transition` for the adaptation fields). The numba helpers a step needs are
 public here: :func:`uniform_at` (the chain's stream at an index), :func:`fill_normals`
 (Box-Muller normals), :func:`log_base` and :func:`tempered_grad` (the base's part of the
-tempered density). The README's "Bring your own model or sampler" runs an example, and
+tempered density) and :func:`metropolis` (the accept/reject decision). The README's "Bring
+your own model or sampler" runs an example, and
 ``tests/models/test_continuous.py`` holds one written outside the package.
 """
 
@@ -48,6 +49,7 @@ from partition.kernels.continuous import (
     hmc_step,
     log_base,
     mala_step,
+    metropolis,
     rwm_step,
     tempered_grad,
 )
@@ -59,6 +61,7 @@ __all__ = [
     "Transition",
     "fill_normals",
     "log_base",
+    "metropolis",
     "normals_from_uniforms",
     "tempered_grad",
     "uniform_at",

@@ -97,6 +97,19 @@ def tempered_grad(grad, x, beta, mean, precision, out):
         out[i] = -(1.0 - beta) * row + beta * grad[i]
 
 
+@jit(inline="always")
+def metropolis(log_ratio, key, gamma, counter):
+    """Accept with probability ``min(1, exp(log_ratio))`` by the stream's next uniform; a
+    ratio that is not finite (NaN, or a density at +-inf) is refused. Returns ``(counter,
+    acceptance probability, accepted)``."""
+    counter += np.uint64(1)
+    u = uniform_at(key, gamma, counter)
+    if not math.isfinite(log_ratio):
+        return counter, 0.0, False
+    accept = 1.0 if log_ratio >= 0.0 else math.exp(log_ratio)
+    return counter, accept, u < accept
+
+
 @jit
 def no_gradient(x, out):  # noqa: ARG001
     """Stands in for a missing ``grad_log_prob``; steps that need one are refused earlier."""
@@ -118,15 +131,11 @@ def rwm_step(
     lp = log_prob(proposal)
     lb = log_base(proposal, mean, precision)
     log_ratio = (1.0 - beta) * (lb - cache[1]) + beta * (lp - cache[0])
-    counter += np.uint64(1)
-    u = uniform_at(key, gamma, counter)
-    accept = 1.0 if log_ratio >= 0.0 else math.exp(log_ratio)
-    if math.isfinite(lp) and u < accept:
+    counter, accept, take = metropolis(log_ratio, key, gamma, counter)
+    if take:
         x[:] = proposal
         cache[0] = lp
         cache[1] = lb
-    if not math.isfinite(lp):
-        accept = 0.0
     return counter, accept, 0
 
 
@@ -162,11 +171,8 @@ def mala_step(
         backward += r * r
     log_ratio = (1.0 - beta) * (lb - cache[1]) + beta * (lp - cache[0])
     log_ratio += 0.5 * forward - backward / (4.0 * half)
-    counter += np.uint64(1)
-    u = uniform_at(key, gamma, counter)
-    ok = math.isfinite(log_ratio)
-    accept = 0.0 if not ok else (1.0 if log_ratio >= 0.0 else math.exp(log_ratio))
-    if ok and u < accept:
+    counter, accept, take = metropolis(log_ratio, key, gamma, counter)
+    if take:
         x[:] = proposal
         cache[0] = lp
         cache[1] = lb
@@ -212,11 +218,8 @@ def hmc_step(
     lb = log_base(q, mean, precision)
     log_ratio = (1.0 - beta) * (lb - cache[1]) + beta * (lp - cache[0])
     log_ratio += 0.5 * (kinetic0 - kinetic1)
-    counter += np.uint64(1)
-    u = uniform_at(key, gamma, counter)
-    ok = math.isfinite(log_ratio)
-    accept = 0.0 if not ok else (1.0 if log_ratio >= 0.0 else math.exp(log_ratio))
-    if ok and u < accept:
+    counter, accept, take = metropolis(log_ratio, key, gamma, counter)
+    if take:
         x[:] = q
         cache[0] = lp
         cache[1] = lb

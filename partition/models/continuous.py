@@ -261,38 +261,31 @@ class LogDensity:
             if not np.all(np.isfinite(g)):
                 raise ValueError("grad_log_prob returned NaN or inf at the base's mean")
 
-    def _log_prob_rows(self, x: np.ndarray) -> np.ndarray:
+    def _rows(self, label: str, function, kernel, x: np.ndarray, shape, what: str):
+        """``function`` at every row of ``x``: vectorized, or by the compiled ``kernel``;
+        a numba typing error or a wrong shape names ``label``."""
         x = np.ascontiguousarray(x, dtype=np.float64)
         if self.vectorized:
-            out = np.asarray(self.log_prob(x), dtype=np.float64)
+            out = np.asarray(function(x), dtype=np.float64)
         else:
             try:
-                out = _rows(self.log_prob, x)
+                out = kernel(function, x)
             except Exception as exc:  # numba's typing errors: say whose function failed
                 raise TypeError(
-                    f"log_prob could not be called on a point of shape ({self.dim},): {exc}"
+                    f"{label} could not be called on a point of shape ({self.dim},) or did "
+                    f"not return {what}: {exc}"
                 ) from None
-        if out.shape != (x.shape[0],):
-            raise ValueError(
-                f"log_prob must return one value per point, shape ({x.shape[0]},), got {out.shape}"
-            )
+        if out.shape != shape:
+            raise ValueError(f"{label} must return {what}, shape {shape}, got {out.shape}")
         return out
 
+    def _log_prob_rows(self, x: np.ndarray) -> np.ndarray:
+        n = np.shape(x)[0]
+        return self._rows("log_prob", self.log_prob, _rows, x, (n,), "one value per point")
+
     def _grad_rows(self, x: np.ndarray) -> np.ndarray:
-        x = np.ascontiguousarray(x, dtype=np.float64)
-        if self.vectorized:
-            out = np.asarray(self.grad_log_prob(x), dtype=np.float64)
-        else:
-            try:
-                out = _grad_rows(self._grad_in_place, x)
-            except Exception as exc:
-                raise TypeError(
-                    f"grad_log_prob could not be called on a point of shape ({self.dim},) "
-                    f"or did not return one: {exc}"
-                ) from None
-        if out.shape != x.shape:
-            raise ValueError(f"grad_log_prob must return shape {x.shape}, got {out.shape}")
-        return out
+        function = self.grad_log_prob if self.vectorized else self._grad_in_place
+        return self._rows("grad_log_prob", function, _grad_rows, x, np.shape(x), "the gradient")
 
     def log_unnormalized_prob(self, states) -> np.ndarray:
         """``log p*(x)`` for states ``(n, dim)``."""
