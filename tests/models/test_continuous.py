@@ -198,6 +198,11 @@ def test_reverse_ais_bdmc_bridge_and_exact_sample_use_the_exact_sampler():
     assert up.info["samples"] == "exact" and abs(up.log_z - EXACT) < 4 * up.stderr
     assert pt.exact_sample(TARGET, 7, rng=0).shape == (7, 3)
     assert pt.exact_log_z(TARGET).log_z == EXACT
+    other = correlated_gaussian(3, condition=2.0, seed=2)
+    diff = pt.bridge(TARGET, other, n_samples=4000, rng=9)
+    truth = other.known_log_z - EXACT
+    assert abs(diff.log_z - truth) < 4 * diff.stderr
+    assert diff.info["samples"] == {"a": "exact", "b": "exact"}
 
 
 def test_double_well_series_matches_quadrature_and_many_well_sampler():
