@@ -314,35 +314,37 @@ def fit_rbm(
             batch = rows[order[first : first + batch_size]]
             m = BernoulliRBM(*params)
             size = batch.shape[0]
-            d_log_z = 0.0
-            if method in ("cd", "pcd"):
-                pos = free_energy_gradient(m, batch)
-                if method == "cd":
-                    neg_v = _gibbs(params[0], params[1], params[2], batch, k, gen)
-                    scale = 1.0
-                else:
-                    for r, beta in enumerate(betas):
-                        persistent[r] = _gibbs(
-                            params[0], params[1], params[2], persistent[r], k, gen, beta
-                        )
-                    if len(betas) > 1:
-                        _swap_replicas(m, persistent, betas, gen)
-                    neg_v = persistent[-1]
-                    scale = size / neg_v.shape[0]
-                neg = free_energy_gradient(m, neg_v)
-                grads = [p_ - scale * n_ for p_, n_ in zip(pos, neg, strict=True)]
-            elif method == "pl":
-                grads = list(pseudo_likelihood_gradient(m, batch))
-            elif method == "rm":
-                grads = [-g for g in ratio_matching_gradient(m, batch)]
-            else:
-                noise_x = noise.sample(max(1, round(nce_noise_ratio * size)), gen)
-                grads, d_log_z = nce_gradient(
-                    m, log_z_param, batch, noise_x, noise.log_prob(batch), noise.log_prob(noise_x)
-                )
-                grads = list(grads)
-            # overflow here is caught by the finiteness check below, with a clear error
+            # a diverging run overflows in the gradient (v @ W with huge, finite weights) or
+            # in the update: the finiteness check below catches it with a clear error
             with np.errstate(over="ignore", invalid="ignore"):
+                d_log_z = 0.0
+                if method in ("cd", "pcd"):
+                    pos = free_energy_gradient(m, batch)
+                    if method == "cd":
+                        neg_v = _gibbs(params[0], params[1], params[2], batch, k, gen)
+                        scale = 1.0
+                    else:
+                        for r, beta in enumerate(betas):
+                            persistent[r] = _gibbs(
+                                params[0], params[1], params[2], persistent[r], k, gen, beta
+                            )
+                        if len(betas) > 1:
+                            _swap_replicas(m, persistent, betas, gen)
+                        neg_v = persistent[-1]
+                        scale = size / neg_v.shape[0]
+                    neg = free_energy_gradient(m, neg_v)
+                    grads = [p_ - scale * n_ for p_, n_ in zip(pos, neg, strict=True)]
+                elif method == "pl":
+                    grads = list(pseudo_likelihood_gradient(m, batch))
+                elif method == "rm":
+                    grads = [-g for g in ratio_matching_gradient(m, batch)]
+                else:
+                    noise_x = noise.sample(max(1, round(nce_noise_ratio * size)), gen)
+                    grads, d_log_z = nce_gradient(
+                        m, log_z_param, batch, noise_x, noise.log_prob(batch),
+                        noise.log_prob(noise_x),
+                    )  # fmt: skip
+                    grads = list(grads)
                 grads[0] = grads[0] - weight_decay * size * params[0]
                 for p_, v_, g_ in zip(params, velocity, grads, strict=True):
                     v_ *= momentum
