@@ -41,7 +41,8 @@ def ais(
     ----------
     model
         A model family (:class:`partition.models.base.ModelFamily`): a
-        :class:`~partition.BernoulliRBM`, an :class:`~partition.IsingModel`, or your own.
+        :class:`~partition.BernoulliRBM`, an :class:`~partition.IsingModel`, a
+        :class:`~partition.LogDensity`, or your own.
     n_chains : int
         Independent annealing runs (>= 2).
     schedule : str, int or array_like
@@ -50,9 +51,11 @@ def ais(
         of the sigmoid schedule), or an array of betas from 0 to 1, non-decreasing.
     n_sweeps : int
         Transitions (sweeps) per intermediate temperature.
-    transition : str, optional
+    transition : str or transition object, optional
         The family's transition kernel; None is the family's default: block Gibbs for RBMs
-        (the only one), heat-bath Gibbs or ``"metropolis"`` sweeps for Ising models.
+        (the only one), heat-bath Gibbs or ``"metropolis"`` sweeps for Ising models, and for
+        a :class:`~partition.LogDensity` an object of :mod:`partition.transitions`
+        (``HMC()`` by default when it has a gradient, else ``RandomWalk()``) or your own.
     **options
         The family's own options, validated by its ``annealing_path`` before any chain
         runs. RBMs (:meth:`~partition.BernoulliRBM.annealing_path`): ``base`` ("uniform",

@@ -27,7 +27,9 @@ def exact_log_z(
     Parameters
     ----------
     model
-        A model whose family implements exact evaluation (``BernoulliRBM``).
+        A model with the :class:`~partition.models.base.ExactLogZ` capability: a
+        ``BernoulliRBM``, an ``IsingModel``, a :class:`~partition.LogDensity` given ``log_z=``,
+        or your own family.
     max_terms : float
         Refuse enumerations needing more terms than this.
     progress : bool
@@ -65,8 +67,10 @@ def exact_sample(model: Any, n: int, *, rng=None) -> np.ndarray:
 
     Parameters
     ----------
-    model : BernoulliRBM or IsingModel
-        The model; a ``ValueError`` says when no layer is small enough.
+    model : BernoulliRBM, IsingModel, LogDensity or your family
+        A model with the :class:`~partition.models.base.ExactSampler` capability (a
+        :class:`~partition.LogDensity` given ``sampler=``); a ``ValueError`` says when this
+        model cannot be sampled exactly (no layer small enough, no sampler).
     n : int
         Number of independent samples (1 to 10^7).
     rng : int, SeedSequence, Generator or None
