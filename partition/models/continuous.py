@@ -397,6 +397,11 @@ class LogDensityPath:
         base = self.model.base.grad_log_unnormalized_prob(x)
         return (1.0 - beta) * base + beta * self.model._grad_rows(x)
 
+    def _kernel_gradient(self):
+        """The gradient the kernels call, ``grad(x, out)``; a stand-in when there is none."""
+        m = self.model
+        return m._grad_in_place if m._grad_in_place is not None else no_gradient
+
     def _pilot(self, betas, n_sweeps, streams) -> np.ndarray:
         """Step sizes along ``betas`` from a pilot on streams of its own (see
         :mod:`partition.transitions`): fixed before the run's chains start."""
@@ -412,7 +417,7 @@ class LogDensityPath:
         m, base = self.model, self.model.base
         target = float(t.target_accept)
         if not m.vectorized:
-            grad = m._grad_in_place if m._grad_in_place is not None else no_gradient
+            grad = self._kernel_gradient()
             adapt_step_sizes(
                 t.step, m.log_prob, grad, t.needs_gradient, base.mean, base.kernel_precision, betas,
                 t.params(m.dim), n_sweeps, target, float(t.step_size), states, pilot, out,
@@ -479,7 +484,7 @@ class LogDensityPath:
 
     def _compiled(self, betas, sizes, params, n_sweeps, more, states, streams, log_w, stats):
         m, base, t = self.model, self.model.base, self.transition
-        grad = m._grad_in_place if m._grad_in_place is not None else no_gradient
+        grad = self._kernel_gradient()
         ais_continuous(
             t.step, m.log_prob, grad, bool(t.needs_gradient), base.mean, base.kernel_precision,
             betas, sizes, params, n_sweeps, more, states, streams, log_w, stats,
