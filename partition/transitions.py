@@ -28,23 +28,24 @@ a schedule of step sizes fixed by an independent pilot does not. The pilot costs
 Write your own: a numba step with the signature above and an object carrying it (subclass
 :class:`Transition` for the adaptation fields). The numba helpers a step needs are
 public here: :func:`uniform_at` (the chain's stream at an index), :func:`fill_normals`
-(Box-Muller normals), :func:`log_base` and :func:`tempered_grad` (the base's part of the
-tempered density) and :func:`metropolis` (the accept/reject decision). The README's "Bring
-your own model or sampler" runs an example, and
+(normals by inversion, one uniform each), :func:`log_base` and :func:`tempered_grad` (the
+base's part of the tempered density) and :func:`metropolis` (the accept/reject decision).
+The README's "Bring your own model or sampler" runs an example, and
 ``tests/models/test_continuous.py`` holds one written outside the package.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.special import ndtri
 
 from partition._validation import check_int, check_positive_float, check_probability
 from partition.kernels._random import uniform_at
 from partition.kernels.continuous import (
+    HALF_BIN,
     fill_normals,
     hmc_step,
     log_base,
@@ -69,10 +70,10 @@ __all__ = [
 
 
 def normals_from_uniforms(uniforms: np.ndarray) -> np.ndarray:
-    """Box-Muller as the kernels do it: pairs ``(u1, u2)`` -> ``sqrt(-2 log(1 - u1)) cos(2 pi
-    u2)``; ``uniforms`` ``(..., 2 d)`` gives normals ``(..., d)``."""
-    u1, u2 = uniforms[..., 0::2], uniforms[..., 1::2]
-    return np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * math.pi * u2)
+    """Normals as the kernels draw them, one per uniform: ``Phi^-1(u + 2^-54)`` (see
+    :mod:`partition.kernels.continuous`); ``uniforms`` ``(..., d)`` gives normals ``(..., d)``."""
+    q = (np.asarray(uniforms, dtype=np.float64) - 0.5) + HALF_BIN  # exact, as in the kernels
+    return np.where(q < 0.0, ndtri(0.5 + q), -ndtri(0.5 - q))
 
 
 def _tempered(log_f_parts, x, beta):
@@ -117,8 +118,8 @@ class Transition:
         return np.array([self.step_size])
 
     def n_uniforms(self, dim: int) -> int:
-        """Uniforms a step draws from a chain's stream: 2 per normal, 1 to accept."""
-        return 2 * dim + 1
+        """Uniforms a step draws from a chain's stream: 1 per normal, 1 to accept."""
+        return dim + 1
 
     def gradients_per_step(self) -> int:
         return 0
@@ -152,14 +153,14 @@ class RandomWalk(Transition):
         self.name, self.step = "rwm", rwm_step
 
     def reference(self, log_f_parts, grad_f, x, beta, params, uniforms):  # noqa: ARG002
-        """The step in NumPy for all chains: ``x`` (n, d), ``uniforms`` (n, 2d + 1)."""
+        """The step in NumPy for all chains: ``x`` (n, d), ``uniforms`` (n, d + 1)."""
         d = x.shape[1]
-        y = x + params[0] * normals_from_uniforms(uniforms[:, : 2 * d])
+        y = x + params[0] * normals_from_uniforms(uniforms[:, :d])
         f_x, _, _ = _tempered(log_f_parts, x, beta)
         f_y, lp, _ = _tempered(log_f_parts, y, beta)
         with np.errstate(over="ignore", invalid="ignore"):
             accept = np.where(np.isfinite(lp), np.minimum(1.0, np.exp(f_y - f_x)), 0.0)
-        take = np.isfinite(lp) & (uniforms[:, 2 * d] < accept)
+        take = np.isfinite(lp) & (uniforms[:, d] < accept)
         return np.where(take[:, None], y, x), accept
 
 
@@ -190,7 +191,7 @@ class MALA(Transition):
         d = x.shape[1]
         eps = params[0]
         half = 0.5 * eps * eps
-        z = normals_from_uniforms(uniforms[:, : 2 * d])
+        z = normals_from_uniforms(uniforms[:, :d])
         g_x = grad_f(x, beta)
         y = x + half * g_x + eps * z
         g_y = grad_f(y, beta)
@@ -200,7 +201,7 @@ class MALA(Transition):
         log_ratio = f_y - f_x + 0.5 * np.sum(z * z, axis=1) - back / (4.0 * half)
         with np.errstate(over="ignore", invalid="ignore"):
             accept = np.where(np.isfinite(log_ratio), np.minimum(1.0, np.exp(log_ratio)), 0.0)
-        take = np.isfinite(log_ratio) & (uniforms[:, 2 * d] < accept)
+        take = np.isfinite(log_ratio) & (uniforms[:, d] < accept)
         return np.where(take[:, None], y, x), accept
 
 
@@ -237,19 +238,17 @@ class HMC(Transition):
     def reference(self, log_f_parts, grad_f, x, beta, params, uniforms):
         d = x.shape[1]
         eps, n_leapfrog = params[0], int(params[1])
-        p = normals_from_uniforms(uniforms[:, : 2 * d])
+        p = normals_from_uniforms(uniforms[:, :d])
         q = x.copy()
         kinetic0 = np.sum(p * p, axis=1)
-        g = grad_f(q, beta)
-        for _ in range(n_leapfrog):
-            p = p + 0.5 * eps * g
+        p = p + 0.5 * eps * grad_f(q, beta)  # half kicks of consecutive steps merged
+        for step in range(n_leapfrog):
             q = q + eps * p
-            g = grad_f(q, beta)
-            p = p + 0.5 * eps * g
+            p = p + (0.5 * eps if step == n_leapfrog - 1 else eps) * grad_f(q, beta)
         f_x, _, _ = _tempered(log_f_parts, x, beta)
         f_q, _, _ = _tempered(log_f_parts, q, beta)
         log_ratio = f_q - f_x + 0.5 * (kinetic0 - np.sum(p * p, axis=1))
         with np.errstate(over="ignore", invalid="ignore"):
             accept = np.where(np.isfinite(log_ratio), np.minimum(1.0, np.exp(log_ratio)), 0.0)
-        take = np.isfinite(log_ratio) & (uniforms[:, 2 * d] < accept)
+        take = np.isfinite(log_ratio) & (uniforms[:, d] < accept)
         return np.where(take[:, None], q, x), accept

@@ -17,8 +17,14 @@ wraps a gradient that returns its array instead). ``params[0]`` is the step
 size; ``params[1:]`` are the step's own (HMC: ``params[1]`` leapfrog steps). Random numbers
 come from the chain's stream ``(key, gamma)`` at indices ``counter + 1, ...``; a step uses a
 fixed count of them (see each step), so NumPy references can replay it from the same
-uniforms (:mod:`partition.transitions`). Normals are drawn by Box-Muller from two uniforms
-(the cosine branch only): ``z = sqrt(-2 log(1 - u1)) cos(2 pi u2)``.
+uniforms (:mod:`partition.transitions`). Normals are drawn by inversion, one uniform each:
+``z = Phi^-1(u + 2^-54)`` (the midpoint of the uniform's 2^-53 bin, so ``|z| < 8.3``; computed
+from ``q = (u - 1/2) + 2^-54`` and ``1/2 - |q|``, both exact, since ``u + 2^-54`` rounds to 1 at
+the top) by
+Wichura's (1988) algorithm AS 241 (``PPND16``, relative error below 1e-15 against
+``scipy.special.ndtri``). It takes half the time of Box-Muller here (a rational function in
+the central 85%, one ``log`` and ``sqrt`` in the tails, against a ``log``, ``sqrt`` and
+``cos`` per normal), and a fixed count of one uniform per normal keeps steps replayable.
 
 A step written outside the package with this signature plugs into the same driver.
 """
@@ -33,23 +39,76 @@ import numpy as np
 from partition._numba import jit
 from partition.kernels._random import uniform_at
 
-TWO_PI = 2.0 * math.pi
+#: Shift of a uniform ``k 2^-53`` to the midpoint of its bin: the inverse CDF never sees 0 or 1.
+HALF_BIN = 2.0**-54
+
+
+@jit(inline="always")
+def _horner7(r, c7, c6, c5, c4, c3, c2, c1, c0):
+    return ((((((c7 * r + c6) * r + c5) * r + c4) * r + c3) * r + c2) * r + c1) * r + c0
+
+
+@jit(inline="always")
+def inverse_normal_cdf(q):
+    """``Phi^-1(1/2 + q)`` for ``-1/2 < q < 1/2`` (centred, so that both tails keep their
+    precision) by AS 241 (Wichura 1988, ``PPND16``): a ratio of degree-7 polynomials in three
+    regions (central ``|q| <= 0.425``, then in ``r = sqrt(-log(1/2 - |q|))`` for ``r <= 5``
+    and beyond)."""
+    if abs(q) <= 0.425:
+        r = 0.180625 - q * q
+        num = _horner7(
+            r, 2.5090809287301226727e3, 3.3430575583588128105e4, 6.7265770927008700853e4,
+            4.5921953931549871457e4, 1.3731693765509461125e4, 1.9715909503065514427e3,
+            1.3314166789178437745e2, 3.3871328727963666080e0,
+        )  # fmt: skip
+        den = _horner7(
+            r, 5.2264952788528545610e3, 2.8729085735721942674e4, 3.9307895800092710610e4,
+            2.1213794301586595867e4, 5.3941960214247511077e3, 6.8718700749205790830e2,
+            4.2313330701600911252e1, 1.0,
+        )  # fmt: skip
+        return q * num / den
+    r = math.sqrt(-math.log(0.5 - abs(q)))
+    if r <= 5.0:
+        r -= 1.6
+        num = _horner7(
+            r, 7.74545014278341407640e-4, 2.27238449892691845833e-2, 2.41780725177450611770e-1,
+            1.27045825245236838258e0, 3.64784832476320460504e0, 5.76949722146069140550e0,
+            4.63033784615654529590e0, 1.42343711074968357734e0,
+        )  # fmt: skip
+        den = _horner7(
+            r, 1.05075007164441684324e-9, 5.47593808499534494600e-4, 1.51986665636164571966e-2,
+            1.48103976427480074590e-1, 6.89767334985100004550e-1, 1.67638483018380384940e0,
+            2.05319162663775882187e0, 1.0,
+        )  # fmt: skip
+    else:
+        r -= 5.0
+        num = _horner7(
+            r, 2.01033439929228813265e-7, 2.71155556874348757815e-5, 1.24266094738807843860e-3,
+            2.65321895265761230930e-2, 2.96560571828504891230e-1, 1.78482653991729133580e0,
+            5.46378491116411436990e0, 6.65790464350110377720e0,
+        )  # fmt: skip
+        den = _horner7(
+            r, 2.04426310338993978564e-15, 1.42151175831644588870e-7, 1.84631831751005468180e-5,
+            7.86869131145613259100e-4, 1.48753612908506148525e-2, 1.36929880922735805310e-1,
+            5.99832206555887937690e-1, 1.0,
+        )  # fmt: skip
+    z = num / den
+    return -z if q < 0.0 else z
 
 
 @jit(inline="always")
 def normal_at(key, gamma, index):
-    """A standard normal from the uniforms at ``index`` and ``index + 1`` (Box-Muller)."""
-    u1 = uniform_at(key, gamma, index)
-    u2 = uniform_at(key, gamma, index + np.uint64(1))
-    return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(TWO_PI * u2)
+    """A standard normal from the stream's uniform at ``index`` (by inversion)."""
+    return inverse_normal_cdf((uniform_at(key, gamma, index) - 0.5) + HALF_BIN)
 
 
-@jit
+@jit(reassoc=True)
 def fill_normals(key, gamma, counter, out):
-    """``out`` filled with normals from the stream after ``counter``; the new counter."""
+    """``out`` filled with normals from the stream after ``counter`` (one uniform each); the
+    new counter."""
     for i in range(out.shape[0]):
-        out[i] = normal_at(key, gamma, counter + np.uint64(2 * i + 1))
-    return counter + np.uint64(2 * out.shape[0])
+        out[i] = normal_at(key, gamma, counter + np.uint64(i + 1))
+    return counter + np.uint64(out.shape[0])
 
 
 @jit
@@ -116,12 +175,12 @@ def no_gradient(x, out):  # noqa: ARG001
     out[:] = 0.0
 
 
-@jit
+@jit(reassoc=True)
 def rwm_step(
     log_prob, grad_log_prob, x, cache, grad, beta, mean, precision, params, key, gamma, counter,  # noqa: ARG001
     scratch,
 ):  # fmt: skip
-    """Random-walk Metropolis: ``x' = x + eps z``; 2d + 1 uniforms, no gradient."""
+    """Random-walk Metropolis: ``x' = x + eps z``; d + 1 uniforms, no gradient."""
     d = x.shape[0]
     eps = params[0]
     proposal = scratch[0]
@@ -139,13 +198,13 @@ def rwm_step(
     return counter, accept, 0
 
 
-@jit
+@jit(reassoc=True)
 def mala_step(
     log_prob, grad_log_prob, x, cache, grad, beta, mean, precision, params, key, gamma, counter,
     scratch,
 ):  # fmt: skip
     """Metropolis-adjusted Langevin: ``x' = x + eps^2/2 g(x) + eps z`` (g the tempered
-    gradient), accepted with the proposal densities' ratio; 2d + 1 uniforms, 1 gradient."""
+    gradient), accepted with the proposal densities' ratio; d + 1 uniforms, 1 gradient."""
     d = x.shape[0]
     eps = params[0]
     half = 0.5 * eps * eps
@@ -186,7 +245,7 @@ def hmc_step(
     scratch,
 ):  # fmt: skip
     """Hamiltonian Monte Carlo: momentum ``p ~ N(0, I)``, ``params[1]`` leapfrog steps of
-    size ``eps``, accepted on the change of ``H = -log f_beta + |p|^2 / 2``; 2d + 1 uniforms,
+    size ``eps``, accepted on the change of ``H = -log f_beta + |p|^2 / 2``; d + 1 uniforms,
     ``params[1]`` gradients."""
     d = x.shape[0]
     eps = params[0]
@@ -195,22 +254,27 @@ def hmc_step(
     counter = fill_normals(key, gamma, counter, p)
     q = scratch[1]
     g = scratch[2]
-    q[:] = x
     kinetic0 = 0.0
     for i in range(d):
         kinetic0 += p[i] * p[i]
-    tempered_grad(grad, q, beta, mean, precision, g)
+    # leapfrog with the half kicks of consecutive steps merged: a half kick, then per step a
+    # drift, the gradient, and a full kick (a half kick after the last)
+    half = 0.5 * eps
+    tempered_grad(grad, x, beta, mean, precision, g)
+    for i in range(d):
+        p[i] += half * g[i]
+        q[i] = x[i] + eps * p[i]
     new_grad = scratch[3]
-    new_grad[:] = grad
-    for _ in range(n_leapfrog):
-        for i in range(d):
-            p[i] += 0.5 * eps * g[i]
-        for i in range(d):
-            q[i] += eps * p[i]
+    for step in range(n_leapfrog):
         grad_log_prob(q, new_grad)
+        last = step == n_leapfrog - 1
+        kick = half if last else eps
         tempered_grad(new_grad, q, beta, mean, precision, g)
         for i in range(d):
-            p[i] += 0.5 * eps * g[i]
+            p[i] += kick * g[i]
+        if not last:
+            for i in range(d):
+                q[i] += eps * p[i]
     kinetic1 = 0.0
     for i in range(d):
         kinetic1 += p[i] * p[i]

@@ -386,7 +386,7 @@ class LogDensityPath:
     def sample_base(self, states: np.ndarray, streams: np.ndarray) -> None:
         from partition.transitions import normals_from_uniforms
 
-        z = normals_from_uniforms(stream_uniforms(streams, 2 * self.model.dim))
+        z = normals_from_uniforms(stream_uniforms(streams, self.model.dim))
         states[:] = self.model.base.sample_from_normals(z)
 
     # ------------------------------------------------------------------ the runner

@@ -16,7 +16,13 @@ from scipy import stats
 import partition as pt
 from partition.estimators.annealing import anneal
 from partition.kernels._random import seed_streams, uniform_at
-from partition.kernels.continuous import fill_normals, log_base, stream_uniforms
+from partition.kernels.continuous import (
+    HALF_BIN,
+    fill_normals,
+    inverse_normal_cdf,
+    log_base,
+    stream_uniforms,
+)
 from partition.models.continuous_systems import (
     continuous_systems,
     correlated_gaussian,
@@ -41,11 +47,37 @@ def test_normals_of_the_streams_are_standard_normal_and_replayable():
     replay = streams.copy()
     z = np.empty(5000)
     counter = fill_normals(streams[0, 0], streams[0, 1], streams[0, 2], z)
-    assert counter == streams[0, 2] + np.uint64(10_000)
-    # the same uniforms through NumPy's Box-Muller give the same normals
-    u = np.array([uniform_at(replay[0, 0], replay[0, 1], np.uint64(i + 1)) for i in range(10_000)])
+    assert counter == streams[0, 2] + np.uint64(5000)
+    # the same uniforms through scipy's inverse normal CDF give the same normals
+    u = np.array([uniform_at(replay[0, 0], replay[0, 1], np.uint64(i + 1)) for i in range(5000)])
     np.testing.assert_allclose(normals_from_uniforms(u), z, rtol=1e-14, atol=1e-14)
     assert stats.kstest(z, "norm").pvalue > 1e-3
+
+
+def test_inverse_normal_cdf_matches_scipy_in_every_region():
+    # the central region, both tail formulas (r <= 5 and beyond), the region edges and the
+    # extreme uniforms 0 and 1 - 2^-53 (shifted to their bins' midpoints)
+    p = np.concatenate([
+        np.random.default_rng(3).random(20_000),
+        [0.075, 0.0749999999, 0.925, 0.9250000001, 0.5, 1e-11, 1e-12, 0.0, 1.0 - 2.0**-53],
+        np.logspace(-16, -1, 200), 1.0 - np.logspace(-15, -1, 200),
+    ])  # fmt: skip
+    u = np.floor(p * 2.0**53) * 2.0**-53  # uniforms as the streams give them: k 2^-53
+    z = _normals_of(u)
+    q = (u - 0.5) + HALF_BIN  # exact; u + HALF_BIN would round to 1 at the top
+    reference = np.where(q < 0, stats.norm.ppf(0.5 + q), -stats.norm.ppf(0.5 - q))
+    np.testing.assert_allclose(z, reference, rtol=4e-15, atol=4e-15)
+    extremes = _normals_of(np.array([0.0, 1.0 - 2.0**-53]))
+    np.testing.assert_allclose(extremes, [-8.2924, 8.2924], atol=1e-4)  # -+Phi^-1(2^-54)
+    np.testing.assert_allclose(normals_from_uniforms(u), z, rtol=4e-15, atol=4e-15)
+
+
+@numba.njit
+def _normals_of(u):
+    out = np.empty_like(u)
+    for i in range(u.shape[0]):
+        out[i] = inverse_normal_cdf((u[i] - 0.5) + HALF_BIN)
+    return out
 
 
 @pytest.mark.parametrize(
@@ -264,8 +296,20 @@ def test_bad_transitions_and_options_are_refused_before_any_run():
     assert no_grad.annealing_path().transition.name == "rwm"  # no gradient: random walk
 
 
+_FUNNEL_NECK = pytest.mark.xfail(
+    strict=True,
+    reason="HMC at one step size per temperature cannot enter the funnel's neck: forward AIS "
+    "is low by 0.13-0.3 nats with an overconfident stderr (8 of 8 seeds at 1,000 and 5,000 "
+    "temperatures); test_bdmc_exposes_the_funnel_neck shows how a user sees it",
+)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(continuous_systems()))
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=_FUNNEL_NECK) if n.startswith("funnel") else n
+     for n in sorted(continuous_systems())],
+)  # fmt: skip
 def test_hmc_ais_on_every_continuous_test_system(name):
     target = continuous_systems()[name]
     est = _quiet(pt.ais, target, n_chains=300, schedule=1000,
@@ -285,3 +329,15 @@ def test_bdmc_sandwich_holds_on_average_over_seeds():
     exact = target.known_log_z
     assert np.mean(lows) < exact < np.mean(highs)
     assert np.mean(np.array(lows) < exact) > 0.7  # forward AIS: mostly below
+
+
+@pytest.mark.slow
+def test_bdmc_exposes_the_funnel_neck():
+    # forward AIS misses the neck and reports a small error; the reverse run, from exact
+    # samples (some in the neck), lands above the truth: the sandwich holds and its gap is
+    # several times the forward stderr, the warning a user needs
+    target = continuous_systems()["funnel-10d"]
+    b = _quiet(pt.bdmc, target, n_chains=300, schedule=1000,
+               transition=pt.transitions.HMC(n_leapfrog=5), rng=0)  # fmt: skip
+    assert b.lower.log_z < target.known_log_z < b.upper.log_z + 4 * b.upper.stderr
+    assert b.upper.log_z - b.lower.log_z > 3 * b.lower.stderr
