@@ -1,8 +1,21 @@
-"""Transitions for continuous targets: random-walk Metropolis, MALA and HMC, and your own.
+"""Transitions: the moves that keep each intermediate distribution of an annealing path.
 
-A transition advances every chain by one step at an inverse temperature ``beta`` of the
-annealing path ``log f_beta = (1 - beta) log b + beta log p*`` (``b`` the Gaussian base of a
-:class:`~partition.LogDensity`). It is an object with
+Every family names the transitions it takes (``model.annealing_path(transition=...)``);
+each reports statistics that end up in the estimate's ``info`` (``acceptance_rate``,
+``n_steps``, and per family ``flip_rate``, ``step_sizes``, ``n_gradient_evaluations``).
+
+**Discrete families** run compiled, cached kernels; their transitions are objects that
+select the update and carry its NumPy ``reference(path, states, beta, uniforms)``, one sweep
+over all chains from the same uniforms, to which the tests hold the kernels:
+
+- :class:`BlockGibbs` (RBMs; the string ``"gibbs"``): ``h | v`` then ``v | h``;
+- :class:`HeatBath` (Ising; ``"gibbs"``) and :class:`Metropolis` (Ising; ``"metropolis"``):
+  single-site updates in colour-class order.
+
+**Continuous targets** (:class:`~partition.LogDensity`): random-walk Metropolis, MALA and
+HMC, and your own. A transition advances every chain by one step at an inverse temperature
+``beta`` of the annealing path ``log f_beta = (1 - beta) log b + beta log p*`` (``b`` the
+Gaussian base of a :class:`~partition.LogDensity`). It is an object with
 
 - ``step``: a numba function (the signature is in :mod:`partition.kernels.continuous`) that
   the AIS driver calls inside its compiled loop over chains, so a step costs what the density
@@ -37,10 +50,10 @@ The README's "Bring your own model or sampler" runs an example, and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
-from scipy.special import ndtri
+from scipy.special import expit, ndtri
 
 from partition._validation import check_int, check_positive_float, check_probability
 from partition.kernels._random import uniform_at
@@ -58,6 +71,9 @@ from partition.kernels.continuous import (
 __all__ = [
     "HMC",
     "MALA",
+    "BlockGibbs",
+    "HeatBath",
+    "Metropolis",
     "RandomWalk",
     "Transition",
     "fill_normals",
@@ -252,3 +268,125 @@ class HMC(Transition):
             accept = np.where(np.isfinite(log_ratio), np.minimum(1.0, np.exp(log_ratio)), 0.0)
         take = np.isfinite(log_ratio) & (uniforms[:, d] < accept)
         return np.where(take[:, None], q, x), accept
+
+
+# ---------------------------------------------------------------------------- discrete
+@dataclass(frozen=True)
+class BlockGibbs:
+    """Block Gibbs for RBMs (the string ``"gibbs"``): every hidden unit from
+    ``p_beta(h | v)``, then every visible unit from ``p_beta(v | h)`` (Salakhutdinov & Murray
+    2008). Exact conditional draws: every update is accepted.
+
+    Compiled into the RBM drivers (:mod:`partition.kernels.rbm`); a sweep takes
+    ``n_hidden`` uniforms, then ``n_visible``, from each chain's stream.
+
+    Examples
+    --------
+    >>> import partition as pt
+    >>> rbm = pt.BernoulliRBM.random(6, 4, rng=0)
+    >>> pt.ais(rbm, n_chains=20, schedule=50, transition=pt.transitions.BlockGibbs(),
+    ...        rng=0).info["transition"]
+    'gibbs'
+    """
+
+    name: ClassVar[str] = "gibbs"
+
+    def describe(self) -> dict[str, Any]:
+        return {"transition": self.name, "update": "block Gibbs: h | v, then v | h"}
+
+    def n_uniforms(self, path) -> int:
+        """Uniforms a sweep takes from each chain's stream."""
+        return path.model.n_hidden + path.model.n_visible
+
+    def reference(self, path, states, beta, uniforms):
+        """One sweep in NumPy for all chains: binary ``states`` ``(n, n_visible)``,
+        ``uniforms`` ``(n, n_hidden + n_visible)``. Returns the new states and the acceptance
+        per chain (ones)."""
+        m = path.model
+        nh = m.n_hidden
+        h = uniforms[:, :nh] < expit(beta * (states @ m.weights + m.hidden_bias))
+        logits = (1.0 - beta) * path.base_bias + beta * (m.visible_bias + h @ m.weights.T)
+        v = (uniforms[:, nh:] < expit(logits)).astype(np.float64)
+        return v, np.ones(states.shape[0])
+
+
+@dataclass(frozen=True)
+class _SiteUpdate:
+    """Single-site updates of an Ising model, site by site in colour-class order (within a
+    class the sites are independent, so the kernel decides a class at once and gets the
+    sequential sweep exactly); site ``t`` of the order uses the chain's ``t``-th uniform of
+    the sweep. ``rule`` selects the kernel's update."""
+
+    name: ClassVar[str] = ""
+    rule: ClassVar[int] = -1
+
+    def describe(self) -> dict[str, Any]:
+        return {"transition": self.name, "update": self.__doc__.split(":")[0].strip()}
+
+    def n_uniforms(self, path) -> int:
+        return path.model.n_spins
+
+    def _flips(self, beta, spins, local, u):
+        raise NotImplementedError
+
+    def reference(self, path, states, beta, uniforms):
+        """One sweep in NumPy for all chains: spins ``(n, n_spins)`` of +-1, ``uniforms``
+        ``(n, n_spins)``. Returns the new spins and each chain's fraction of sites flipped."""
+        p = path.params
+        s = np.array(states, dtype=np.float64)
+        flipped = np.zeros(s.shape[0])
+        for t, i in enumerate(path.order):
+            nbrs = slice(p.indptr[i], p.indptr[i + 1])
+            local = p.fields[i] + s[:, p.indices[nbrs]] @ p.couplings[nbrs]
+            go = self._flips(beta, s[:, i], local, uniforms[:, t])
+            s[go, i] = -s[go, i]
+            flipped += go
+        return s, flipped / s.shape[1]
+
+
+@dataclass(frozen=True)
+class HeatBath(_SiteUpdate):
+    """Heat bath (Gibbs): ``s_i = +1`` with probability ``sigmoid(2 beta l_i)``, ``l_i = h_i +
+    sum_j J_ij s_j``, for Ising models (the string ``"gibbs"``). Always accepted; ``info``
+    reports the fraction of updates that flip a spin (``flip_rate``).
+
+    Examples
+    --------
+    >>> import partition as pt
+    >>> lattice = pt.IsingModel.square_lattice(4, coupling=0.3)
+    >>> pt.ais(lattice, n_chains=20, schedule=50, transition=pt.transitions.HeatBath(),
+    ...        rng=0).info["transition"]
+    'gibbs'
+    """
+
+    name: ClassVar[str] = "gibbs"
+    rule: ClassVar[int] = 0
+
+    def _flips(self, beta, spins, local, u):
+        up = u < expit(2.0 * beta * local)
+        return up != (spins > 0.0)
+
+
+@dataclass(frozen=True)
+class Metropolis(_SiteUpdate):
+    """Single-site Metropolis: flip ``s_i`` with probability ``min(1, exp(-beta dE))``, ``dE =
+    2 s_i l_i``, for Ising models (the string ``"metropolis"``). ``info`` reports the
+    acceptance rate (the fraction of proposed flips made).
+
+    Examples
+    --------
+    >>> import partition as pt
+    >>> lattice = pt.IsingModel.square_lattice(4, coupling=0.3)
+    >>> est = pt.ais(lattice, n_chains=20, schedule=50, transition=pt.transitions.Metropolis(),
+    ...              rng=0)
+    >>> 0.0 < est.info["acceptance_rate"] < 1.0
+    True
+    """
+
+    name: ClassVar[str] = "metropolis"
+    rule: ClassVar[int] = 1
+
+    def _flips(self, beta, spins, local, u):
+        d_energy = 2.0 * spins * local
+        with np.errstate(over="ignore"):
+            return (d_energy <= 0.0) | (u < np.exp(-beta * d_energy))

@@ -52,10 +52,13 @@ def ais(
     n_sweeps : int
         Transitions (sweeps) per intermediate temperature.
     transition : str or transition object, optional
-        The family's transition kernel; None is the family's default: block Gibbs for RBMs
-        (the only one), heat-bath Gibbs or ``"metropolis"`` sweeps for Ising models, and for
-        a :class:`~partition.LogDensity` an object of :mod:`partition.transitions`
-        (``HMC()`` by default when it has a gradient, else ``RandomWalk()``) or your own.
+        The family's transition (:mod:`partition.transitions`); None is the family's default:
+        ``BlockGibbs()`` (``"gibbs"``) for RBMs, the only one; ``HeatBath()`` (``"gibbs"``)
+        or ``Metropolis()`` (``"metropolis"``) for Ising models; for a
+        :class:`~partition.LogDensity` ``HMC()`` when it has a gradient, else
+        ``RandomWalk()``, ``MALA()``, or your own. Its statistics land in ``info``
+        (``acceptance_rate``, ``n_steps``; ``flip_rate`` for Ising models; step sizes and
+        gradient evaluations for continuous targets).
     **options
         The family's own options, validated by its ``annealing_path`` before any chain
         runs. RBMs (:meth:`~partition.BernoulliRBM.annealing_path`): ``base`` ("uniform",

@@ -55,8 +55,9 @@ def _sweep(
     local,
     flip,
 ):
-    """One sweep, class by class; returns the updated energy. ``local`` and ``flip`` are
-    scratch arrays of at least the largest class size."""
+    """One sweep, class by class; returns the updated energy and the number of spins
+    flipped. ``local`` and ``flip`` are scratch arrays of at least the largest class size."""
+    n_flipped = 0
     for cls in range(class_ptr.shape[0] - 1):
         a = class_ptr[cls]
         size = class_ptr[cls + 1] - a
@@ -85,8 +86,9 @@ def _sweep(
             if flip[t] != 0.0:
                 i = order[a + t]
                 s[i] = -s[i]
+                n_flipped += 1
         energy += d_total
-    return energy
+    return energy, n_flipped
 
 
 @jit(parallel=True, reassoc=True)
@@ -103,7 +105,7 @@ def sweeps(
         flip = np.empty(largest)
         energy = 0.0
         for _ in range(n_sweeps):
-            energy = _sweep(
+            energy, _ = _sweep(
                 s, energy, beta, indptr, indices, couplings, fields, order, class_ptr,
                 metropolis, state[c, 0], state[c, 1], counter, local, flip,
             )  # fmt: skip
@@ -138,13 +140,14 @@ def ais_ising(
     spins,
     state,
     log_w,
+    flips,
 ):
     """A segment of AIS along ``p_beta(s) ~ exp(-beta E(s))`` for every chain.
 
     For ``k = 1 .. len(betas) - 1``: add ``-(beta_k - beta_{k-1}) E(s)`` to ``log_w``, then
     make ``n_sweeps`` sweeps at ``beta_k`` (not after the segment's last beta unless
     ``transition_at_end``). The energy is recomputed at the start of the segment and updated
-    flip by flip.
+    flip by flip. ``flips[c]`` accumulates the spins chain ``c`` flipped.
     """
     n_chains, n_spins = spins.shape
     n_betas = betas.shape[0]
@@ -158,15 +161,18 @@ def ais_ising(
         counter = state[c, 2]
         energy = _energy(s, indptr, indices, couplings, fields)
         total = 0.0
+        n_flipped = 0
         for k in range(1, n_betas):
             total -= (betas[k] - betas[k - 1]) * energy
             if k == n_betas - 1 and not transition_at_end:
                 break
             for _ in range(n_sweeps):
-                energy = _sweep(
+                energy, flipped = _sweep(
                     s, energy, betas[k], indptr, indices, couplings, fields, order, class_ptr,
                     metropolis, key, gamma, counter, local, flip,
                 )  # fmt: skip
+                n_flipped += flipped
                 counter += np.uint64(n_spins)
         log_w[c] += total
+        flips[c] += n_flipped
         state[c, 2] = counter

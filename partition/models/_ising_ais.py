@@ -18,7 +18,6 @@ from partition.kernels.ising import ais_ising, sample_uniform_spins
 from partition.models.base import Runner
 
 _SEGMENT = 200
-TRANSITIONS = ("gibbs", "metropolis")
 
 
 def sweep_order(model) -> tuple[np.ndarray, np.ndarray]:
@@ -43,9 +42,7 @@ def sweep_order(model) -> tuple[np.ndarray, np.ndarray]:
 class IsingAnnealingPath:
     """Forward AIS for an :class:`~partition.IsingModel` from independent spins."""
 
-    def __init__(self, model, *, transition="gibbs"):
-        if transition not in TRANSITIONS:
-            raise ValueError(f"transition must be 'gibbs' or 'metropolis', got {transition!r}")
+    def __init__(self, model, transition):
         self.model = model
         self.transition = transition
         self.params = model.params
@@ -56,7 +53,7 @@ class IsingAnnealingPath:
         return {
             "base": "uniform spins",
             "log_z_base": self.log_z_base,
-            "transition": self.transition,
+            **self.transition.describe(),
             "n_colour_classes": int(self.class_ptr.size - 1),
         }
 
@@ -81,14 +78,29 @@ class IsingAnnealingPath:
     @contextmanager
     def runner(self, n_chains: int, n_sweeps: int, betas=None):  # noqa: ARG002 - protocol
         """Sweeps of heat-bath or Metropolis updates, ``_SEGMENT`` temperatures per call (the
-        kernel recomputes the energy at the start of each call: keep the length fixed)."""
+        kernel recomputes the energy at the start of each call: keep the length fixed).
+        ``info`` gets ``n_steps`` (sweeps over all chains), ``flip_rate`` (flips per site
+        update) and ``acceptance_rate`` (Metropolis: the flip rate; heat bath: 1)."""
         p = self.params
-        metropolis = self.transition == "metropolis"
+        metropolis = self.transition.rule == 1
+        flips = np.zeros(n_chains)
+        tally = {"sweeps": 0}
 
         def advance(betas, transition_at_end, states, streams, log_w):
             ais_ising(
                 p.indptr, p.indices, p.couplings, p.fields, self.order, self.class_ptr, betas,
                 n_sweeps, transition_at_end, metropolis, states, streams, log_w,
+                flips[: states.shape[0]],
             )  # fmt: skip
+            steps = len(betas) - (1 if transition_at_end else 2)
+            tally["sweeps"] += max(steps, 0) * n_sweeps * states.shape[0]
 
-        yield Runner(advance, _SEGMENT, {"driver": "ising"})
+        info: dict[str, Any] = {"driver": "ising"}
+        yield Runner(advance, _SEGMENT, info)
+        updates = tally["sweeps"] * self.model.n_spins
+        flip_rate = float(flips.sum() / updates) if updates else float("nan")
+        info.update(
+            n_steps=tally["sweeps"],
+            flip_rate=flip_rate,
+            acceptance_rate=flip_rate if metropolis else 1.0,
+        )

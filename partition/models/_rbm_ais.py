@@ -114,7 +114,8 @@ class RBMAnnealingPath:
     beta = 0).
     """
 
-    def __init__(self, model, base_bias: np.ndarray, base_label: str, dtype, driver: str):
+    def __init__(self, model, base_bias: np.ndarray, base_label: str, dtype, driver: str,
+                 transition=None):  # fmt: skip
         dtype = np.dtype(dtype)
         if dtype not in (np.float64, np.float32):
             raise ValueError(f"dtype must be float64 or float32, got {dtype}")
@@ -127,11 +128,21 @@ class RBMAnnealingPath:
         self.base_label = base_label
         self.dtype = dtype
         self.driver = driver
+        if transition is None:
+            from partition.transitions import BlockGibbs
+
+            transition = BlockGibbs()
+        self.transition = transition
         self._weights_t = np.ascontiguousarray(model.weights.T)
         self.log_z_base = float(_softplus(self.base_bias).sum() + model.n_hidden * math.log(2.0))
 
     def describe(self) -> dict[str, Any]:
-        return {"base": self.base_label, "log_z_base": self.log_z_base, "dtype": self.dtype.name}
+        return {
+            "base": self.base_label,
+            "log_z_base": self.log_z_base,
+            "dtype": self.dtype.name,
+            **self.transition.describe(),
+        }
 
     def resolve_driver(self, n_chains: int) -> str:
         if self.driver != "auto":
@@ -163,10 +174,17 @@ class RBMAnnealingPath:
     @contextmanager
     def runner(self, n_chains: int, n_sweeps: int, betas=None):  # noqa: ARG002 - protocol
         """The fused or the batched kernel (``driver``); the batched one runs with BLAS held
-        to one thread, since numba's threads call it on blocks of chains."""
+        to one thread, since numba's threads call it on blocks of chains. ``info`` gets
+        ``n_steps`` (Gibbs sweeps over all chains) and ``acceptance_rate`` (1: Gibbs)."""
         m = self.model
         driver = self.resolve_driver(n_chains)
         length = segment_length(2.0 * n_chains * m.n_visible * m.n_hidden * n_sweeps)
+        info: dict[str, Any] = {"driver": driver}
+        tally = {"sweeps": 0}
+
+        def count(betas, transition_at_end, n):
+            tally["sweeps"] += max(len(betas) - (1 if transition_at_end else 2), 0) * n_sweeps * n
+
         if driver == "fused":
 
             def advance(betas, transition_at_end, states, streams, log_w):
@@ -174,18 +192,21 @@ class RBMAnnealingPath:
                     m.weights, self._weights_t, m.visible_bias, m.hidden_bias, self.base_bias,
                     betas, n_sweeps, transition_at_end, states, streams, log_w,
                 )  # fmt: skip
+                count(betas, transition_at_end, states.shape[0])
 
-            yield Runner(advance, length, {"driver": driver})
-            return
-        bounds = chain_blocks(n_chains, numba.get_num_threads())
-        weights = _padded_columns(m.weights, self.dtype)
-        weights_t = _padded_columns(m.weights.T, self.dtype)
+            yield Runner(advance, length, info)
+        else:
+            bounds = chain_blocks(n_chains, numba.get_num_threads())
+            weights = _padded_columns(m.weights, self.dtype)
+            weights_t = _padded_columns(m.weights.T, self.dtype)
 
-        def advance(betas, transition_at_end, states, streams, log_w):
-            ais_batched(
-                weights, weights_t, m.visible_bias, m.hidden_bias, self.base_bias, betas,
-                n_sweeps, transition_at_end, bounds, states, streams, log_w,
-            )  # fmt: skip
+            def advance(betas, transition_at_end, states, streams, log_w):
+                ais_batched(
+                    weights, weights_t, m.visible_bias, m.hidden_bias, self.base_bias, betas,
+                    n_sweeps, transition_at_end, bounds, states, streams, log_w,
+                )  # fmt: skip
+                count(betas, transition_at_end, states.shape[0])
 
-        with _blas_single_thread():
-            yield Runner(advance, length, {"driver": driver})
+            with _blas_single_thread():
+                yield Runner(advance, length, info)
+        info.update(n_steps=tally["sweeps"], acceptance_rate=1.0)

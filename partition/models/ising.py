@@ -457,11 +457,13 @@ class IsingModel:
 
         Parameters
         ----------
-        transition : {"gibbs", "metropolis"} or None
-            Heat-bath (Gibbs, the default) or Metropolis sweeps, colour class by colour
-            class. The path has no other option: its base is fixed.
+        transition : {"gibbs", "metropolis"}, HeatBath, Metropolis or None
+            Heat-bath (Gibbs, the default: :class:`~partition.transitions.HeatBath`) or
+            Metropolis (:class:`~partition.transitions.Metropolis`) sweeps, colour class by
+            colour class. The path has no other option: its base is fixed.
         """
         from partition.models._ising_ais import IsingAnnealingPath
+        from partition.transitions import HeatBath, Metropolis
 
         options = {key: value for key, value in options.items() if value is not None}
         if options:
@@ -469,7 +471,16 @@ class IsingModel:
                 f"the Ising annealing path takes no option {', '.join(map(repr, options))} "
                 "(its base is independent fair spins; only transition= applies)"
             )
-        return IsingAnnealingPath(self, transition="gibbs" if transition is None else transition)
+        named = {None: HeatBath(), "gibbs": HeatBath(), "metropolis": Metropolis()}
+        if isinstance(transition, (HeatBath, Metropolis)):
+            return IsingAnnealingPath(self, transition)
+        if isinstance(transition, str) or transition is None:
+            if transition in named:
+                return IsingAnnealingPath(self, named[transition])
+        raise ValueError(
+            "transition must be 'gibbs', 'metropolis', pt.transitions.HeatBath() or "
+            f"pt.transitions.Metropolis() for Ising models, got {transition!r}"
+        )
 
 
 def critical_coupling() -> float:

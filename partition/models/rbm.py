@@ -365,8 +365,9 @@ class BernoulliRBM:
 
         Parameters
         ----------
-        transition : {"gibbs"} or None
-            Block Gibbs (the only transition; None means it).
+        transition : {"gibbs"}, BlockGibbs or None
+            Block Gibbs (:class:`~partition.transitions.BlockGibbs`, the only transition;
+            None means it).
         base : {"uniform", "data"}, BernoulliRBM or array_like, optional
             The base model: uniform, the base rates of ``data`` (smoothed logits of its
             means), an RBM with zero weights, or visible biases. Default: ``"data"`` when
@@ -384,11 +385,17 @@ class BernoulliRBM:
         data=train, dtype=np.float32)``.
         """
         from partition.models._rbm_ais import RBMAnnealingPath, base_visible_bias
+        from partition.transitions import BlockGibbs
 
-        if transition not in (None, "gibbs"):
-            raise ValueError(f"transition must be 'gibbs' for RBMs, got {transition!r}")
+        if transition is None or (isinstance(transition, str) and transition == "gibbs"):
+            transition = BlockGibbs()
+        if not isinstance(transition, BlockGibbs):
+            raise ValueError(
+                "transition must be 'gibbs' or pt.transitions.BlockGibbs() for RBMs, got "
+                f"{transition!r}"
+            )
         bias, label = base_visible_bias(self, base, data)
-        return RBMAnnealingPath(self, bias, label, dtype, driver)
+        return RBMAnnealingPath(self, bias, label, dtype, driver, transition)
 
 
 # --------------------------------------------------------------------- exact enumeration

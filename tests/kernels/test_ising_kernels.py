@@ -90,6 +90,7 @@ def test_ais_driver_matches_reference(metropolis):
     sample_uniform_spins(spins, state)
     s0, st0 = spins.copy(), state.copy()
     log_w = np.zeros(2)
+    flips = np.zeros(2)
     ais_ising(
         p.indptr,
         p.indices,
@@ -104,19 +105,24 @@ def test_ais_driver_matches_reference(metropolis):
         spins,
         state,
         log_w,
+        flips,
     )
     for c in range(2):
         s = s0[c]
         u = _take(st0, c, 2 * 10 * model.n_spins).reshape(-1, model.n_spins)
         want = 0.0
+        n_flipped = 0
         for k in range(1, len(betas)):
             want -= (betas[k] - betas[k - 1]) * model.energy(s)
             if k == len(betas) - 1:
                 break
             for sweep in range(2):
-                s = reference_sweep(model, s, betas[k], order, metropolis, u[2 * (k - 1) + sweep])
+                new = reference_sweep(model, s, betas[k], order, metropolis, u[2 * (k - 1) + sweep])
+                n_flipped += int(np.sum(new != s))
+                s = new
         assert log_w[c] == pytest.approx(want, rel=1e-12, abs=1e-12)
         np.testing.assert_array_equal(spins[c], s)
+        assert flips[c] == n_flipped  # the flip count behind info["flip_rate"]
 
 
 @pytest.mark.parametrize("metropolis", [False, True])
