@@ -87,6 +87,13 @@ MAX_SPINS = 10**8
 MAX_SWEEPS = 10**6
 
 
+def check_bool(value, name: str) -> bool:
+    """``True`` or ``False`` (NumPy bools too); anything else, even 0 and 1, is refused."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def check_real(value, name: str) -> float:
     """A finite real number (bools, strings and complex refused)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):

@@ -292,3 +292,63 @@ def test_a_users_model_with_only_log_unnormalized_prob_still_works():
     assert ll.mean == -1.0
     with pytest.raises(TypeError, match="data must hold real"):
         pt.log_likelihood(Gaussian(), np.zeros((3, 2)) + 1j, 1.0)
+
+
+# Every annealing estimator builds one AnnealingConfig, which checks every option (its own,
+# the transition's and the family's) before any chain runs: the driver is replaced by one
+# that fails the test if it is reached.
+_ISING = pt.IsingModel.square_lattice(3, coupling=0.3)
+_GAUSS = pt.LogDensity(log_normal, dim=2, vectorized=True)  # no gradient
+_COMMON = [  # (id, keywords, error, message)
+    ("n_chains", {"n_chains": 1}, ValueError, "n_chains must be >= 2"),
+    ("n_sweeps", {"n_sweeps": 0}, ValueError, "n_sweeps must be >= 1"),
+    ("schedule", {"schedule": "steep"}, ValueError, "schedule"),
+    ("confidence_level", {"confidence_level": 1.5}, ValueError, "confidence_level must lie"),
+    ("progress", {"progress": "yes"}, TypeError, "progress must be True or False"),
+]
+_FAMILY = [
+    ("rbm-transition", RBM, {"transition": "metropolis"}, ValueError, "transition must be"),
+    ("rbm-dtype", RBM, {"dtype": np.int8}, ValueError, "dtype must be float64 or float32"),
+    ("rbm-driver", RBM, {"driver": "gpu"}, ValueError, "driver must be"),
+    ("ising-transition", _ISING, {"transition": "hmc"}, ValueError, "transition must be"),
+    ("ising-option", _ISING, {"dtype": np.float32}, TypeError, "takes no option 'dtype'"),
+    ("density-string", _GAUSS, {"transition": "hmc"}, TypeError, "a LogDensity takes a"),
+    ("density-gradient", _GAUSS, {"transition": pt.transitions.MALA()}, ValueError,
+     "needs grad_log_prob"),
+]  # fmt: skip
+_ANNEALERS = {
+    "ais": lambda model, kw: pt.ais(model, **kw),
+    "reverse_ais": lambda model, kw: pt.reverse_ais(model, **kw),
+    "bdmc": lambda model, kw: pt.bdmc(model, **kw),
+}
+_CONFIG_ROWS = [
+    (f"{name}-{fam}-{opt}", call, model, kw, error, match)
+    for name, call in _ANNEALERS.items()
+    for fam, model in (("rbm", RBM), ("ising", _ISING), ("density", _GAUSS))
+    for opt, kw, error, match in _COMMON
+] + [
+    (f"{name}-{opt}", call, model, kw, error, match)
+    for name, call in _ANNEALERS.items()
+    for opt, model, kw, error, match in _FAMILY
+] + [
+    (f"raise-{opt}", lambda model, kw: pt.raise_log_likelihood(model, V, **kw), RBM, kw, error,
+     match)
+    for opt, kw, error, match in [
+        *_COMMON, ("dtype", {"dtype": np.int8}, ValueError, "dtype must be float64 or float32")]
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("call", "model", "keywords", "error", "match"),
+    [r[1:] for r in _CONFIG_ROWS],
+    ids=[r[0] for r in _CONFIG_ROWS],
+)
+def test_annealing_options_are_checked_before_any_chain_runs(
+    call, model, keywords, error, match, monkeypatch
+):
+    annealing = sys.modules["partition.estimators.annealing"]
+    monkeypatch.setattr(annealing, "anneal", _must_not_run)
+    monkeypatch.setattr(bdmc_module, "anneal", _must_not_run)  # reverse AIS's MCMC samples
+    monkeypatch.setattr(bdmc_module, "ais", _must_not_run)  # bdmc's forward run
+    with pytest.raises(error, match=match):
+        call(model, {"n_chains": 4, "schedule": 5, **keywords})

@@ -6,10 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from partition._rng import RNGLike, as_generator
-from partition._validation import MAX_CHAINS, MAX_SWEEPS, check_int, check_probability
-from partition.estimators.annealing import anneal, annealing_path
-from partition.estimators.schedules import make_schedule
+from partition._rng import RNGLike
+from partition.estimators.annealing import AnnealingConfig
 from partition.results import LogZEstimate
 
 
@@ -94,25 +92,25 @@ def ais(
     >>> abs(est.log_z - exact) < 4 * est.stderr + 1e-3
     True
     """
-    n_chains = check_int(n_chains, "n_chains", minimum=2, maximum=MAX_CHAINS)
-    n_sweeps = check_int(n_sweeps, "n_sweeps", minimum=1, maximum=MAX_SWEEPS)
-    level = check_probability(confidence_level, "confidence_level")
-    betas = make_schedule(schedule)
-    gen = as_generator(rng)
-    path = annealing_path(model, "ais", transition, **options)
+    config = AnnealingConfig.build(
+        model, "ais", n_chains=n_chains, schedule=schedule, n_sweeps=n_sweeps,
+        transition=transition, confidence_level=confidence_level, progress=progress, rng=rng,
+        **options,
+    )  # fmt: skip
+    if not isinstance(bridges, bool):
+        raise TypeError(f"bridges must be True or False, got {bridges!r}")
+    path, betas, n_chains, n_sweeps = config.path, config.betas, config.n_chains, config.n_sweeps
     if bridges:
         from partition._progress import Progress
         from partition.estimators.lis import linked_importance_sampling
 
-        bar = Progress(len(betas) - 1, f"LIS ({n_chains} runs)", progress)
+        bar = Progress(len(betas) - 1, f"LIS ({n_chains} runs)", config.progress)
         log_w, run_info = linked_importance_sampling(
-            path, betas, n_runs=n_chains, n_steps=n_sweeps, gen=gen, progress_bar=bar
+            path, betas, n_runs=n_chains, n_steps=n_sweeps, gen=config.rng, progress_bar=bar
         )
         bar.close()
     else:
-        log_w, _, run_info = anneal(
-            path, betas, n_chains=n_chains, n_sweeps=n_sweeps, rng=gen, progress=progress
-        )
+        log_w, _, run_info = config.anneal()
     if not np.all(np.isfinite(log_w)):
         raise FloatingPointError("AIS produced non-finite log weights")
     info = {
@@ -126,6 +124,6 @@ def ais(
         log_w,
         method="ais (linked bridges)" if bridges else "ais",
         log_offset=path.log_z_base,
-        confidence_level=level,
+        confidence_level=config.confidence_level,
         info=info,
     )

@@ -2,17 +2,30 @@
 
 Forward AIS, reverse AIS, BDMC, RAISE and linked importance sampling all run their chains
 through :func:`anneal`, for any model family whose annealing path implements
-:class:`partition.models.base.AnnealingPath`.
+:class:`partition.models.base.AnnealingPath`. Each of them first builds one
+:class:`AnnealingConfig`, which validates every option (counts, schedule, level, progress,
+seed, and through the family's ``annealing_path`` the transition and the family's own
+options) before any kernel runs.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from partition._progress import Progress
+from partition._rng import RNGLike, as_generator
+from partition._validation import (
+    MAX_CHAINS,
+    MAX_SWEEPS,
+    check_bool,
+    check_int,
+    check_probability,
+)
+from partition.estimators.schedules import make_schedule
 from partition.kernels._random import seed_streams
 from partition.models.base import AnnealingPath, ModelFamily, require
 
@@ -22,6 +35,70 @@ def annealing_path(model: Any, what: str, transition=None, **options) -> Anneali
     that is not a family; the family validates its options here, before any run."""
     require(model, ModelFamily, what)
     return model.annealing_path(transition=transition, **options)
+
+
+@dataclass(frozen=True)
+class AnnealingConfig:
+    """The validated settings of one annealing estimator call.
+
+    Built by :meth:`build` before anything runs; the estimators read their settings from it
+    and :meth:`anneal` runs the driver with them.
+
+    Examples
+    --------
+    >>> import partition as pt
+    >>> from partition.estimators.annealing import AnnealingConfig
+    >>> rbm = pt.BernoulliRBM.random(6, 4, rng=0)
+    >>> config = AnnealingConfig.build(rbm, "ais", n_chains=10, schedule=20, rng=0)
+    >>> config.n_chains, len(config.betas), config.path.describe()["transition"]
+    (10, 21, 'gibbs')
+    >>> AnnealingConfig.build(rbm, "ais", n_chains=10, schedule=20, n_sweeps=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_sweeps must be >= 1, got 0
+    """
+
+    path: AnnealingPath
+    betas: np.ndarray
+    n_chains: int
+    n_sweeps: int
+    confidence_level: float
+    progress: bool
+    rng: np.random.Generator
+
+    @classmethod
+    def build(
+        cls,
+        model: Any,
+        what: str,
+        *,
+        n_chains: int,
+        schedule="salakhutdinov_murray",
+        n_sweeps: int = 1,
+        transition=None,
+        confidence_level: float = 0.95,
+        progress: bool = False,
+        rng: RNGLike = None,
+        **options,
+    ) -> AnnealingConfig:
+        """Check every setting of estimator ``what`` and build the family's path (which
+        checks the transition and the family's ``options``); raise before any run."""
+        n_chains = check_int(n_chains, "n_chains", minimum=2, maximum=MAX_CHAINS)
+        n_sweeps = check_int(n_sweeps, "n_sweeps", minimum=1, maximum=MAX_SWEEPS)
+        level = check_probability(confidence_level, "confidence_level")
+        progress = check_bool(progress, "progress")
+        betas = make_schedule(schedule)
+        gen = as_generator(rng)
+        path = annealing_path(model, what, transition, **options)
+        return cls(path, betas, n_chains, n_sweeps, level, progress, gen)
+
+    def anneal(self, betas: np.ndarray | None = None, **kwargs):
+        """:func:`anneal` on this path with these settings (``betas``, ``n_chains`` and the
+        driver's other keywords may be overridden)."""
+        kwargs.setdefault("n_chains", self.n_chains)
+        kwargs.setdefault("n_sweeps", self.n_sweeps)
+        kwargs.setdefault("progress", self.progress)
+        return anneal(self.path, self.betas if betas is None else betas, rng=self.rng, **kwargs)
 
 
 def anneal(

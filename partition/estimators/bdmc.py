@@ -16,17 +16,10 @@ from typing import Any
 import numpy as np
 
 from partition._rng import RNGLike, as_generator
-from partition._validation import (
-    MAX_CHAINS,
-    MAX_SWEEPS,
-    check_int,
-    check_probability,
-    model_states,
-)
+from partition._validation import check_int, model_states
 from partition.estimators.ais import ais
-from partition.estimators.annealing import anneal, annealing_path
+from partition.estimators.annealing import AnnealingConfig, anneal
 from partition.estimators.bridge import bar
-from partition.estimators.schedules import make_schedule
 from partition.models.base import ExactSampler
 from partition.results import (
     ConfidenceInterval,
@@ -117,25 +110,18 @@ def reverse_ais(
     >>> up.info["samples"]
     'exact'
     """
-    n_chains = check_int(n_chains, "n_chains", minimum=2, maximum=MAX_CHAINS)
-    n_sweeps = check_int(n_sweeps, "n_sweeps", minimum=1, maximum=MAX_SWEEPS)
     n_burnin = check_int(n_burnin, "n_burnin", minimum=1)
-    level = check_probability(confidence_level, "confidence_level")
-    betas = make_schedule(schedule)
-    gen = as_generator(rng)
-    path = annealing_path(model, "reverse_ais", transition, **options)
-    states, kind = _target_samples(model, path, samples, n_chains, n_burnin, gen, progress)
+    config = AnnealingConfig.build(
+        model, "reverse_ais", n_chains=n_chains, schedule=schedule, n_sweeps=n_sweeps,
+        transition=transition, confidence_level=confidence_level, progress=progress, rng=rng,
+        **options,
+    )  # fmt: skip
+    path, betas, gen = config.path, config.betas, config.rng
+    states, kind = _target_samples(model, path, samples, config.n_chains, n_burnin, gen, progress)
     if states.shape[0] < 2:
         raise ValueError(f"samples must hold at least 2 states, got {states.shape[0]}")
-    log_w, _, run_info = anneal(
-        path,
-        betas[::-1].copy(),
-        n_chains=states.shape[0],
-        n_sweeps=n_sweeps,
-        rng=gen,
-        progress=progress,
-        initial=states,
-        label="reverse AIS",
+    log_w, _, run_info = config.anneal(
+        betas[::-1].copy(), n_chains=states.shape[0], initial=states, label="reverse AIS"
     )
     if not np.all(np.isfinite(log_w)):
         raise FloatingPointError("reverse AIS produced non-finite log weights")
@@ -145,10 +131,10 @@ def reverse_ais(
         "samples": kind,
         "exact_samples": kind == "exact",
         "n_temperatures": len(betas) - 1,
-        "n_sweeps": n_sweeps,
+        "n_sweeps": config.n_sweeps,
         "schedule": betas,
     }
-    return _reverse_estimate(log_w, path.log_z_base, level, info)
+    return _reverse_estimate(log_w, path.log_z_base, config.confidence_level, info)
 
 
 def bdmc(
@@ -206,7 +192,7 @@ def bdmc(
     >>> b.lower.method, b.upper.method, b.combined.method
     ('ais', 'reverse_ais', 'bar')
     """
-    # checked before the forward run, which can take minutes
+    # everything is checked before the forward run, which can take minutes
     check_int(n_burnin, "n_burnin", minimum=1)
     if samples is not None:
         samples = model_states(model, samples, "samples")
@@ -220,6 +206,7 @@ def bdmc(
         "progress": progress,
         **options,
     }
+    AnnealingConfig.build(model, "bdmc", **common)
     lower = ais(model, **common, rng=gen)
     upper = reverse_ais(model, samples=samples, n_burnin=n_burnin, **common, rng=gen)
     log_z_base = lower.info["log_z_base"]
@@ -303,30 +290,20 @@ def raise_log_likelihood(
     >>> pt.raise_log_likelihood(rbm, v, n_chains=20, schedule=200, rng=2).method
     'raise'
     """
-    n_chains = check_int(n_chains, "n_chains", minimum=2, maximum=MAX_CHAINS)
-    n_sweeps = check_int(n_sweeps, "n_sweeps", minimum=1, maximum=MAX_SWEEPS)
-    level = check_probability(confidence_level, "confidence_level")
-    betas = make_schedule(schedule)
     examples = model_states(model, data, "data")
     if base_data is not None:
-        base_data = model_states(model, base_data, "base_data")
-    gen = as_generator(rng)
-    if base_data is not None:
-        options["data"] = base_data
-    path = annealing_path(model, "raise_log_likelihood", None, **options)
+        options["data"] = model_states(model, base_data, "base_data")
+    config = AnnealingConfig.build(
+        model, "raise_log_likelihood", n_chains=n_chains, schedule=schedule, n_sweeps=n_sweeps,
+        confidence_level=confidence_level, progress=progress, rng=rng, **options,
+    )  # fmt: skip
+    path, n_chains, level = config.path, config.n_chains, config.confidence_level
     n_examples = examples.shape[0]
     initial = np.repeat(examples, n_chains, axis=0)
-    log_w, _, run_info = anneal(
-        path,
-        betas[::-1].copy(),
-        n_chains=initial.shape[0],
-        n_sweeps=n_sweeps,
-        rng=gen,
-        progress=progress,
-        initial=initial,
-        transition_at_start=True,
-        label="RAISE",
-    )
+    log_w, _, run_info = config.anneal(
+        config.betas[::-1].copy(), n_chains=initial.shape[0], initial=initial,
+        transition_at_start=True, label="RAISE",
+    )  # fmt: skip
     log_w = log_w.reshape(n_examples, n_chains)
     unnormalized = np.asarray(model.log_unnormalized_prob(examples), dtype=np.float64)
     per_example = np.array([log_mean_exp(row) for row in log_w])
