@@ -18,7 +18,9 @@ from partition.estimators.model_comparison import (
     bayes_factor,
     posterior_model_probabilities,
 )
+from partition.models import load_model
 from partition.models.continuous import LogDensity, Normal
+from partition.models.gbrbm import GaussianBernoulliRBM
 from partition.models.ising import IsingModel
 from partition.models.ising_exact import ising_log_z
 from partition.models.rbm import BernoulliRBM
@@ -41,6 +43,7 @@ __all__ = [
     "ConvergenceWarning",
     "Evaluation",
     "FitResult",
+    "GaussianBernoulliRBM",
     "IsingModel",
     "LogDensity",
     "LogLikelihoodEstimate",
@@ -62,6 +65,7 @@ __all__ = [
     "exact_sample",
     "fit_rbm",
     "ising_log_z",
+    "load_model",
     "log_likelihood",
     "posterior_model_probabilities",
     "raise_log_likelihood",

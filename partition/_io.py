@@ -118,3 +118,24 @@ def save_npz_atomic(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> N
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def read_model_arrays(path) -> tuple[str, dict]:
+    """``(name, arrays)`` of a model ``.npz`` given by file name or open binary file, with
+    the errors of :func:`read_arrays` (and a single ``.npy`` refused)."""
+    import os
+    import zipfile
+
+    if hasattr(path, "read"):  # an open binary file
+        name = getattr(path, "name", "<file>")
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                arrays = {key: archive[key] for key in archive.files}
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"{name} is not a readable .npz model file: {exc}") from None
+    else:
+        name = os.fspath(path)
+        arrays = read_arrays(name, what="model file")
+    if "" in arrays:
+        raise ValueError(f"{name} is a single .npy array, not an .npz model file")
+    return name, arrays

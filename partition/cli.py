@@ -175,7 +175,7 @@ def _load_model(path: str):
     if path == SHIPPED:
         return pt.datasets.digits_rbm()
     try:
-        return pt.BernoulliRBM.load(path)
+        return pt.load_model(path)
     except FileNotFoundError as exc:
         raise FileNotFoundError(f"{exc} (the shipped model is named '{SHIPPED}')") from None
 
@@ -185,16 +185,38 @@ def _annealing_inputs(args: argparse.Namespace):
     import partition as pt
 
     model = _load_model(args.model)
+    gaussian = isinstance(model, pt.GaussianBernoulliRBM)
+    if args.base is not None and (args.base == "model") != gaussian:
+        takes = "model or data" if gaussian else "uniform or data"
+        kind = "a Gaussian-Bernoulli" if gaussian else "a Bernoulli"
+        raise ValueError(f"--base {args.base} does not apply: {kind} RBM takes --base {takes}")
+    if gaussian and getattr(args, "float32", False):
+        raise ValueError("--float32 applies to Bernoulli RBMs (their batched driver) only")
     if args.data == SHIPPED:
         from partition._validation import as_binary_rows
 
         data = pt.datasets.digits()[0]  # the training split: the base model's rates
-        as_binary_rows(data, "--data digits", model.n_visible, "n_visible")
+        if gaussian:
+            data = model.validate_states(data, "--data digits")
+        else:
+            as_binary_rows(data, "--data digits", model.n_visible, "n_visible")
+    elif args.data and gaussian:
+        data = model.validate_states(load_data(args.data), f"--data {args.data}")
     else:
         data = (
             _binary_file(args.data, "--data", model.n_visible, "n_visible") if args.data else None
         )
     return model, data, _progress(args)
+
+
+def _family_options(model, args: argparse.Namespace) -> dict:
+    """The path options a model's family takes from the command line."""
+    import partition as pt
+
+    options = {"base": args.base}
+    if not isinstance(model, pt.GaussianBernoulliRBM) and getattr(args, "float32", False):
+        options["dtype"] = np.float32
+    return options
 
 
 def _cmd_ais(args: argparse.Namespace) -> int:
@@ -205,11 +227,10 @@ def _cmd_ais(args: argparse.Namespace) -> int:
         model,
         n_chains=args.chains,
         schedule=args.schedule,
-        base=args.base,
         data=data,
         n_sweeps=args.sweeps,
-        dtype=np.float32 if args.float32 else np.float64,
         progress=progress,
+        **_family_options(model, args),
         rng=args.seed,
     )
     ll = pt.log_likelihood(model, data, est) if data is not None else None
@@ -249,11 +270,11 @@ def _cmd_bdmc(args: argparse.Namespace) -> int:
         model,
         n_chains=args.chains,
         schedule=args.schedule,
-        base=args.base,
         data=data,
         n_sweeps=args.sweeps,
         progress=progress,
         rng=args.seed,
+        **_family_options(model, args),
     )
     if args.json:
         out = {
@@ -456,7 +477,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-_MODEL_HELP = "RBM file written by BernoulliRBM.save, or 'digits' for the shipped RBM"
+_MODEL_HELP = (
+    "RBM file written by BernoulliRBM.save or GaussianBernoulliRBM.save (told apart by its "
+    "keys), or 'digits' for the shipped RBM"
+)
 
 
 def _annealing_options(
@@ -474,14 +498,15 @@ def _annealing_options(
     )
     parser.add_argument(
         "--data",
-        help="binary data (.npy, .npz or CSV, or 'digits' for the shipped training set): "
-        + data_help,
+        help="data (.npy, .npz or CSV, or 'digits' for the shipped training set; binary for a "
+        "Bernoulli RBM, real for a Gaussian-Bernoulli one): " + data_help,
     )
     parser.add_argument(
         "--base",
-        choices=["uniform", "data"],
+        choices=["uniform", "data", "model"],
         default=None,
-        help="base model (default: data if --data is given, else uniform)",
+        help="base model: uniform or data for a Bernoulli RBM, model (N(b, sigma^2)) or data "
+        "for a Gaussian-Bernoulli one (default: data if --data is given, else uniform/model)",
     )
     parser.add_argument("--sweeps", type=_count(1), default=1, help="Gibbs sweeps per temperature")
     parser.add_argument("--seed", type=_count(0), default=None, help="random seed")

@@ -273,12 +273,13 @@ class HMC(Transition):
 # ---------------------------------------------------------------------------- discrete
 @dataclass(frozen=True)
 class BlockGibbs:
-    """Block Gibbs for RBMs (the string ``"gibbs"``): every hidden unit from
-    ``p_beta(h | v)``, then every visible unit from ``p_beta(v | h)`` (Salakhutdinov & Murray
-    2008). Exact conditional draws: every update is accepted.
+    """Block Gibbs for RBMs, Bernoulli and Gaussian-Bernoulli (the string ``"gibbs"``):
+    every hidden unit from ``p_beta(h | v)``, then every visible unit from ``p_beta(v | h)``
+    (Salakhutdinov & Murray 2008). Exact conditional draws: every update is accepted.
 
-    Compiled into the RBM drivers (:mod:`partition.kernels.rbm`); a sweep takes
-    ``n_hidden`` uniforms, then ``n_visible``, from each chain's stream.
+    Compiled into the families' drivers (:mod:`partition.kernels.rbm`,
+    :mod:`partition.kernels.gbrbm`); a sweep takes ``n_hidden`` uniforms, then
+    ``n_visible`` (binary draws, or normals by inversion), from each chain's stream.
 
     Examples
     --------
@@ -299,15 +300,10 @@ class BlockGibbs:
         return path.model.n_hidden + path.model.n_visible
 
     def reference(self, path, states, beta, uniforms):
-        """One sweep in NumPy for all chains: binary ``states`` ``(n, n_visible)``,
-        ``uniforms`` ``(n, n_hidden + n_visible)``. Returns the new states and the acceptance
-        per chain (ones)."""
-        m = path.model
-        nh = m.n_hidden
-        h = uniforms[:, :nh] < expit(beta * (states @ m.weights + m.hidden_bias))
-        logits = (1.0 - beta) * path.base_bias + beta * (m.visible_bias + h @ m.weights.T)
-        v = (uniforms[:, nh:] < expit(logits)).astype(np.float64)
-        return v, np.ones(states.shape[0])
+        """One sweep in NumPy for all chains from ``n_hidden + n_visible`` uniforms a chain
+        (the path's ``block_gibbs_reference``: the conditionals are the family's). Returns the
+        new states and the acceptance per chain (ones)."""
+        return path.block_gibbs_reference(states, beta, uniforms)
 
 
 @dataclass(frozen=True)

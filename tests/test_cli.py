@@ -246,3 +246,30 @@ def test_progress_bars_for_exact_and_train_end_in_one_final_line(tmp_path, capsy
     assert "AIS (10 chains)" in final and "100%" in final
     assert main(["exact", "digits", "--no-progress"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_commands_read_gaussian_bernoulli_files(tmp_path, capsys):
+    import numpy as np
+
+    model = pt.GaussianBernoulliRBM.random(6, 4, weight_scale=0.5, sigma=0.8, rng=0)
+    path, data = tmp_path / "gb.npz", tmp_path / "x.npy"
+    model.save(path)
+    np.save(data, model.sample_exactly(200, np.random.default_rng(1)))
+    exact = pt.exact_log_z(model).log_z
+    assert main(["exact", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["log_z"] == pytest.approx(exact, rel=1e-14)
+    args = ["--chains", "200", "--schedule", "500", "--seed", "3", "--json"]
+    assert main(["ais", str(path), "--data", str(data), *args]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert abs(out["log_z"] - exact) < 4 * out["stderr"]
+    assert out["info"]["base"].startswith("N(data mean")
+    assert main(["bdmc", str(path), *args]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["upper_is_bound"] and out["lower"]["log_z"] < out["upper"]["log_z"] + 0.1
+    # options of the other kind are refused by name
+    for bad, option in ((["--base", "uniform"], "--base uniform"), (["--float32"], "--float32")):
+        assert main(["ais", str(path), *bad]) == 2
+        assert option in capsys.readouterr().err
+    np.save(data, np.full((3, 6), np.nan))
+    assert main(["ais", str(path), "--data", str(data)]) == 2
+    assert f"--data {data}" in capsys.readouterr().err

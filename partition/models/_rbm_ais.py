@@ -171,6 +171,17 @@ class RBMAnnealingPath:
     def sample_base(self, states: np.ndarray, streams: np.ndarray) -> None:
         sample_base_kernel(self.base_bias, states, streams)
 
+    def block_gibbs_reference(self, states, beta, uniforms):
+        """One block-Gibbs sweep in NumPy from ``n_hidden + n_visible`` uniforms a chain."""
+        from scipy.special import expit
+
+        m = self.model
+        nh = m.n_hidden
+        h = uniforms[:, :nh] < expit(beta * (states @ m.weights + m.hidden_bias))
+        logits = (1.0 - beta) * self.base_bias + beta * (m.visible_bias + h @ m.weights.T)
+        v = (uniforms[:, nh:] < expit(logits)).astype(np.float64)
+        return v, np.ones(states.shape[0])
+
     @contextmanager
     def runner(self, n_chains: int, n_sweeps: int, betas=None):  # noqa: ARG002 - protocol
         """The fused or the batched kernel (``driver``); the batched one runs with BLAS held

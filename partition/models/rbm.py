@@ -10,14 +10,13 @@ from __future__ import annotations
 import math
 import os
 import time
-import zipfile
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numba
 import numpy as np
 
-from partition._io import read_arrays, save_npz_atomic
+from partition._io import save_npz_atomic
 from partition._progress import Progress
 from partition._rng import RNGLike, as_generator
 from partition._validation import (
@@ -306,20 +305,20 @@ class BernoulliRBM:
         """Read an RBM written by :meth:`save` (or any ``.npz`` with the same three keys).
 
         ``path`` is a file name or an open binary file. A missing key raises ``ValueError``
-        naming it.
+        naming it; a Gaussian-Bernoulli RBM file (with ``sigma``) is refused by name
+        (:func:`partition.load_model` reads either kind).
         """
-        if hasattr(path, "read"):  # an open binary file
-            name = getattr(path, "name", "<file>")
-            try:
-                with np.load(path, allow_pickle=False) as archive:
-                    arrays = {key: archive[key] for key in archive.files}
-            except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-                raise ValueError(f"{name} is not a readable .npz model file: {exc}") from None
-        else:
-            name = os.fspath(path)
-            arrays = read_arrays(name, what="model file")
-        if "" in arrays:
-            raise ValueError(f"{name} is a single .npy array, not an .npz model file")
+        from partition._io import read_model_arrays
+
+        return cls._from_arrays(*read_model_arrays(path))
+
+    @classmethod
+    def _from_arrays(cls, name: str, arrays: dict) -> BernoulliRBM:
+        if "sigma" in arrays:
+            raise ValueError(
+                f"{name} has a 'sigma' key: it is a Gaussian-Bernoulli RBM file; load it with "
+                "pt.GaussianBernoulliRBM.load or pt.load_model"
+            )
         missing = [k for k in _NPZ_KEYS if k not in arrays]
         if missing:
             raise ValueError(
