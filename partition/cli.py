@@ -114,6 +114,21 @@ def _binary_file(
     return rows
 
 
+def _real_file(path: str, option: str, n_columns: int | None = None) -> np.ndarray:
+    """Real, finite rows from a data file; every message names the option and the file."""
+    from partition._validation import as_real_array
+
+    rows = as_real_array(load_data(path), f"{option} {path}", ndim=2)
+    if rows.shape[0] == 0:
+        raise ValueError(f"{option} {path} holds no rows")
+    if n_columns is not None and rows.shape[1] != n_columns:
+        raise ValueError(
+            f"{option} {path} must have {n_columns} columns (the width of DATA), got "
+            f"{rows.shape[1]}"
+        )
+    return rows
+
+
 def _number_arg(text: str) -> float:
     """A number as people write it on a command line: ``1000``, ``1e3``, ``2^36``, ``2**36``."""
     cleaned = text.strip().replace("**", "^")
@@ -339,17 +354,28 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from partition._io import check_output_path
 
     check_output_path(args.out, force=args.force, what="--out")  # before minutes of training
+    visible = args.visible or ("gaussian" if args.data == "digits-continuous" else "binary")
+    if args.data == "digits-continuous" and visible != "gaussian":
+        raise ValueError("DATA digits-continuous is real: train it with --visible gaussian")
     if args.data == "digits":
         train, test = pt.datasets.digits()
+    elif args.data == "digits-continuous":
+        train, test = pt.datasets.digits_continuous()
+    elif visible == "gaussian":
+        train, test = _real_file(args.data, "DATA"), None
     else:
         train, test = _binary_file(args.data, "DATA"), None
-    if args.test:
+    if args.test and visible == "gaussian":
+        test = _real_file(args.test, "--test", train.shape[1])
+    elif args.test:
         test = _binary_file(args.test, "--test", train.shape[1], "n_visible: the width of DATA")
     try:
         fit = pt.fit_rbm(
             train,
             args.hidden,
             method=args.method,
+            visible=visible,
+            noise_scale=args.noise_scale,
             n_epochs=args.epochs,
             batch_size=args.batch_size,
             learning_rate=args.lr,
@@ -377,6 +403,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
         return 0
     print(f"trained {fit.model} by {args.method} in {fit.info['seconds']:.1f} s "
           f"({fit.info['n_updates']} updates); saved to {args.out}")  # fmt: skip
+    if visible == "gaussian":
+        print(f"{'epoch':>6} {'train LL':>10} {'test LL':>10} {'SM loss':>10}  "
+              f"(log-likelihood: {last['log_likelihood_method']})")  # fmt: skip
+        for row in zip(history["epoch"], history["train_log_likelihood"],
+                       history["test_log_likelihood"], history["score_matching_loss"],
+                       strict=True):  # fmt: skip
+            print(f"{row[0]:>6d} {row[1]:>10.4f} {row[2]:>10.4f} {row[3]:>10.4f}")
+        return 0
     header = f"{'epoch':>6} {'train LL':>10} {'test LL':>10} {'PL':>10} {'recon':>8}"
     print(f"{header}  (log-likelihood: {last['log_likelihood_method']})")
     for row in zip(
@@ -617,20 +651,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_train = sub.add_parser(
         "train",
-        help="fit an RBM to binary data and write it to a model file",
-        description="Fit a Bernoulli RBM by contrastive divergence (cd), persistent CD "
-        "(pcd), pseudo-likelihood (pl), ratio matching (rm) or noise-contrastive estimation "
-        "(nce), monitoring the log-likelihood (exact when a layer is small, else AIS).",
+        help="fit an RBM to data and write it to a model file",
+        description="Fit a Bernoulli RBM to binary data by contrastive divergence (cd), "
+        "persistent CD (pcd), pseudo-likelihood (pl), ratio matching (rm) or noise-contrastive "
+        "estimation (nce); or, with --visible gaussian, a Gaussian-Bernoulli RBM to real data "
+        "by score matching (sm), denoising (dsm) or sliced (ssm) score matching, cd or pcd. "
+        "The log-likelihood is monitored (exact when the enumerated layer is small, else AIS).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p_train.add_argument(
         "data",
         metavar="DATA",
-        help="binary data (.npy, .npz or CSV), or 'digits' for the shipped set",
+        help="data (.npy, .npz or CSV; binary, or real with --visible gaussian), or 'digits' "
+        "(binary) or 'digits-continuous' (grey levels, dequantised and standardised) for the "
+        "shipped sets",
     )
     p_train.add_argument(
-        "--method", choices=["cd", "pcd", "pl", "rm", "nce"], default="pcd", help="learning rule"
+        "--method",
+        choices=["cd", "pcd", "pl", "rm", "nce", "sm", "dsm", "ssm"],
+        default="pcd",
+        help="learning rule (pl, rm, nce: binary; sm, dsm, ssm: gaussian)",
     )
+    p_train.add_argument(
+        "--visible", choices=["binary", "gaussian"], default=None,
+        help="visible units (default: gaussian for digits-continuous, else binary)",
+    )  # fmt: skip
+    p_train.add_argument(
+        "--noise-scale", type=_real(0.0, low_open=True), default=0.1,
+        help="standard deviation of the corruption of dsm",
+    )  # fmt: skip
     p_train.add_argument("--hidden", type=_count(1), default=20, help="hidden units")
     p_train.add_argument("--epochs", type=_count(1), default=50, help="passes over the data")
     p_train.add_argument("--batch-size", type=_count(1), default=20, help="examples per update")

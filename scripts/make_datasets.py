@@ -5,7 +5,10 @@
 1. ``digits.npz``: scikit-learn's bundled 8x8 digits, binarised at half intensity
    (pixel >= 8 of 16), shuffled with seed 20261121 and split 1,500 train / 297 test, stored
    bit-packed (``pixels``) with the split sizes (``sizes``).
-2. ``digits_rbm.npz``: scikit-learn's ``BernoulliRBM`` with 20 hidden units fitted to the
+2. ``digits_grey.npz``: the same images, shuffled and split the same way, as grey levels
+   0..16 (``levels``, uint8) with the split sizes; ``pt.datasets.digits_continuous()``
+   dequantises and standardises them.
+3. ``digits_rbm.npz``: scikit-learn's ``BernoulliRBM`` with 20 hidden units fitted to the
    training images (learning rate 0.05, batch size 10, 200 epochs, random_state 0), saved with
    ``BernoulliRBM.save``.
 
@@ -40,6 +43,11 @@ def main() -> None:
     )
     train, test = pt.datasets.digits()
     assert np.array_equal(train, binary[:N_TRAIN]) and np.array_equal(test, binary[N_TRAIN:])
+    np.savez_compressed(
+        OUT / "digits_grey.npz",
+        levels=images[order].astype(np.uint8),
+        sizes=np.array([N_TRAIN, n_test], dtype=np.int64),
+    )
 
     sk = SklearnRBM(n_components=20, learning_rate=0.05, batch_size=10, n_iter=200, random_state=0)
     sk.fit(train)

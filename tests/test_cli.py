@@ -273,3 +273,37 @@ def test_commands_read_gaussian_bernoulli_files(tmp_path, capsys):
     np.save(data, np.full((3, 6), np.nan))
     assert main(["ais", str(path), "--data", str(data)]) == 2
     assert f"--data {data}" in capsys.readouterr().err
+
+
+def test_train_gaussian_from_the_shipped_continuous_digits_and_a_file(tmp_path, capsys):
+    import numpy as np
+
+    out = tmp_path / "gb.npz"
+    args = ["--hidden", "4", "--epochs", "2", "--lr", "0.01", "--seed", "0", "--json"]
+    assert main(["train", "digits-continuous", "--method", "sm", "--out", str(out), *args]) == 0
+    final = json.loads(capsys.readouterr().out)["final"]
+    model = pt.load_model(out)
+    assert isinstance(model, pt.GaussianBernoulliRBM) and model.n_visible == 64
+    train, test = pt.datasets.digits_continuous()
+    exact = pt.exact_log_z(model)
+    assert final["test_log_likelihood"] == pytest.approx(
+        pt.log_likelihood(model, test, exact).mean, rel=1e-12
+    )
+    data = tmp_path / "x.npy"
+    np.save(data, train[:200, :5])
+    assert main(["train", str(data), "--visible", "gaussian", "--method", "dsm",
+                 "--out", str(tmp_path / "f.npz"), *args]) == 0  # fmt: skip
+    capsys.readouterr()
+    # binary methods and binary training of real data are refused by name
+    assert main(["train", "digits-continuous", "--method", "pl", "--out", str(out), "--force"]) == 2
+    assert "method must be one of sm, dsm, ssm, cd, pcd" in capsys.readouterr().err
+    assert (
+        main(["train", "digits-continuous", "--visible", "binary", "--out", str(out), "--force"])
+        == 2
+    )
+    assert "--visible gaussian" in capsys.readouterr().err
+    np.save(data, np.full((4, 3), np.inf))
+    assert (
+        main(["train", str(data), "--visible", "gaussian", "--out", str(tmp_path / "g.npz")]) == 2
+    )
+    assert f"DATA {data}" in capsys.readouterr().err

@@ -4,7 +4,9 @@
 UCI optical recognition test set), binarised at half intensity (pixel value >= 8 of 16) and
 split once with a fixed seed into 1,500 training and 297 test images. ``digits_rbm()`` is a
 20-hidden-unit RBM fitted once to the training images with scikit-learn's ``BernoulliRBM``.
-Both files are made by ``scripts/make_datasets.py``.
+``digits_continuous()`` is the same images and split as grey levels, dequantised and
+standardised, for Gaussian-Bernoulli RBMs; ``known_gbrbm()`` draws data from a known
+Gaussian-Bernoulli RBM. The files are made by ``scripts/make_datasets.py``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ import numpy as np
 
 from partition.models.rbm import BernoulliRBM
 
-__all__ = ["DIGITS_RBM_PATH", "digits", "digits_rbm"]
+__all__ = ["DIGITS_RBM_PATH", "digits", "digits_continuous", "digits_rbm", "known_gbrbm"]
+
+#: Seed of the dequantisation noise of :func:`digits_continuous` (fixed: the data set is one).
+DEQUANTISATION_SEED = 20261202
 
 
 def _path(name: str):
@@ -60,3 +65,73 @@ def digits_rbm() -> BernoulliRBM:
     """
     with DIGITS_RBM_PATH.open("rb") as fh:
         return BernoulliRBM.load(fh)
+
+
+def digits_continuous() -> tuple[np.ndarray, np.ndarray]:
+    """The 8x8 digits as real data: ``(train, test)``, the split of :func:`digits`.
+
+    Each pixel's grey level ``l`` (0 to 16) is dequantised to ``(l + u) / 17`` with ``u ~
+    U(0, 1)`` (a fixed seed, so the data set is always the same: the continuous density of
+    the dequantised data is a piecewise constant spread of the discrete one, the standard
+    treatment of Theis, van den Oord & Bethge 2016), then standardised per pixel by the
+    training split's mean and standard deviation (applied to both splits). A log-likelihood
+    on this data is a density in the standardised units: add ``sum(log std) + 64 log 17``
+    for the density of grey levels.
+
+    Returns
+    -------
+    train : numpy.ndarray, shape (1500, 64)
+    test : numpy.ndarray, shape (297, 64)
+
+    Examples
+    --------
+    >>> import numpy as np, partition as pt
+    >>> train, test = pt.datasets.digits_continuous()
+    >>> train.shape, test.shape
+    ((1500, 64), (297, 64))
+    >>> bool(np.allclose(train.mean(0), 0) and np.allclose(train.std(0), 1))
+    True
+    >>> binary, _ = pt.datasets.digits()  # the same images: bright pixels are the binary ones
+    >>> bool(np.all((train > train.min(0)) | (binary == 0)))
+    True
+    """
+    with _path("digits_grey.npz").open("rb") as fh, np.load(fh) as archive:
+        levels = archive["levels"].astype(np.float64)
+        n_train = int(archive["sizes"][0])
+    noise = np.random.default_rng(DEQUANTISATION_SEED).random(levels.shape)
+    x = (levels + noise) / 17.0
+    mean, std = x[:n_train].mean(0), x[:n_train].std(0)
+    x = (x - mean) / std
+    return x[:n_train].copy(), x[n_train:].copy()
+
+
+def known_gbrbm(
+    n_visible: int = 16,
+    n_hidden: int = 8,
+    *,
+    n_train: int = 20_000,
+    n_test: int = 5_000,
+    weight_scale: float = 0.5,
+    seed: int = 1,
+):
+    """A known Gaussian-Bernoulli RBM and exact draws from it: ``(model, train, test)``.
+
+    The model is :meth:`GaussianBernoulliRBM.random` (unit ``sigma``) with ``seed``; the
+    draws are exact (:meth:`~partition.GaussianBernoulliRBM.sample_exactly`). A fit to
+    ``train`` can be scored against the true model's exact test log-likelihood.
+
+    Examples
+    --------
+    >>> import partition as pt
+    >>> model, train, test = pt.datasets.known_gbrbm(4, 2, n_train=100, n_test=10)
+    >>> model, train.shape, test.shape
+    (GaussianBernoulliRBM(n_visible=4, n_hidden=2), (100, 4), (10, 4))
+    """
+    from partition._validation import check_int
+    from partition.models.gbrbm import GaussianBernoulliRBM
+
+    n_train = check_int(n_train, "n_train", minimum=1)
+    n_test = check_int(n_test, "n_test", minimum=1)
+    model = GaussianBernoulliRBM.random(n_visible, n_hidden, weight_scale=weight_scale, rng=seed)
+    gen = np.random.default_rng([seed, 0])
+    return model, model.sample_exactly(n_train, gen), model.sample_exactly(n_test, gen)

@@ -32,6 +32,7 @@ from partition._rng import RNGLike, as_generator
 from partition._validation import (
     MAX_CHAINS,
     as_binary_rows,
+    as_real_array,
     check_int,
     check_positive_float,
     check_real,
@@ -48,6 +49,7 @@ from partition.train.objectives import (
 )
 
 METHODS = ("cd", "pcd", "pl", "rm", "nce")
+GAUSSIAN_METHODS = ("sm", "dsm", "ssm", "cd", "pcd")
 EXACT_MONITOR_MAX_UNITS = 20
 
 
@@ -143,6 +145,7 @@ def fit_rbm(
     n_hidden: int,
     *,
     method: str = "pcd",
+    visible: str = "binary",
     n_epochs: int = 50,
     batch_size: int = 20,
     learning_rate: float = 0.05,
@@ -152,6 +155,8 @@ def fit_rbm(
     n_persistent: int | None = None,
     n_temperatures: int = 1,
     nce_noise_ratio: float = 10.0,
+    noise_scale: float = 0.1,
+    sigma=None,
     init_scale: float = 0.01,
     test_data=None,
     monitor_every: int = 1,
@@ -169,8 +174,15 @@ def fit_rbm(
         Binary training data.
     n_hidden : int
         Hidden units.
-    method : {"cd", "pcd", "pl", "rm", "nce"}
-        The learning principle (module docstring).
+    method : str
+        The learning principle: ``"cd"``, ``"pcd"``, ``"pl"``, ``"rm"`` or ``"nce"`` for
+        binary units (module docstring); ``"sm"``, ``"dsm"``, ``"ssm"``, ``"cd"`` or
+        ``"pcd"`` for Gaussian ones (:mod:`partition.train.gaussian`).
+    visible : {"binary", "gaussian"}
+        ``"binary"`` fits a :class:`~partition.BernoulliRBM` to binary data; ``"gaussian"`` a
+        :class:`~partition.GaussianBernoulliRBM` to real data, by score matching
+        (``"sm"``, exact, no sampling), denoising score matching (``"dsm"``), sliced score
+        matching (``"ssm"``) or CD/PCD.
     n_epochs, batch_size : int
         Passes over the data and mini-batch size; the number of parameter updates is
         ``n_epochs * ceil(n / batch_size)``.
@@ -185,6 +197,11 @@ def fit_rbm(
         [0.2, 1], neighbouring replicas swapped after every update by the Metropolis rule.
     nce_noise_ratio : float
         Noise samples per data point for NCE.
+    noise_scale : float
+        Standard deviation of the corrupting noise of ``"dsm"``.
+    sigma : None, float or array_like
+        Gaussian visible units: None learns the standard deviations (log-parametrised,
+        starting at the data's); a value fixes them.
     init_scale : float
         Standard deviation of the initial weights.
     test_data : array_like, optional
@@ -225,7 +242,12 @@ def fit_rbm(
         raise ValueError(f"data must be 2-D (n_examples, n_visible), got shape {np.shape(data)}")
     if np.shape(data)[1] == 0:
         raise ValueError(f"data must have at least one column (visible unit), got {np.shape(data)}")
-    rows, _ = as_binary_rows(data, "data", np.shape(data)[1], "data width")
+    if visible not in ("binary", "gaussian"):
+        raise ValueError(f"visible must be 'binary' or 'gaussian', got {visible!r}")
+    if visible == "gaussian":
+        rows = as_real_array(data, "data", ndim=2)
+    else:
+        rows, _ = as_binary_rows(data, "data", np.shape(data)[1], "data width")
     if rows.shape[0] < 2:
         raise ValueError(f"data must have at least 2 rows, got {rows.shape[0]}")
     n_visible = rows.shape[1]
@@ -233,11 +255,23 @@ def fit_rbm(
     if test_data is not None:
         if np.ndim(test_data) != 2:
             raise ValueError(f"test_data must be 2-D (n, {n_visible}), got {np.shape(test_data)}")
-        test, _ = as_binary_rows(test_data, "test_data", n_visible, "n_visible of data")
+        if visible == "gaussian":
+            test = as_real_array(test_data, "test_data", ndim=2)
+            if test.shape[1] != n_visible:
+                raise ValueError(
+                    f"test_data must have {n_visible} columns (the width of data), got "
+                    f"{test.shape[1]}"
+                )
+        else:
+            test, _ = as_binary_rows(test_data, "test_data", n_visible, "n_visible of data")
         if test.shape[0] == 0:
             raise ValueError("test_data must hold at least one row")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    methods = GAUSSIAN_METHODS if visible == "gaussian" else METHODS
+    if method not in methods:
+        raise ValueError(
+            f"method must be one of {', '.join(methods)} for {visible} visible units, got "
+            f"{method!r}"
+        )
     # checked now, not at the first checkpoint
     if callable(callbacks) or not all(callable(cb) for cb in _as_tuple(callbacks, "callbacks")):
         raise TypeError(f"callbacks must be a tuple of callables, got {callbacks!r}")
@@ -262,9 +296,29 @@ def fit_rbm(
     n_persistent = check_int(n_persistent, "n_persistent", minimum=1, maximum=MAX_CHAINS)
     nce_noise_ratio = check_positive_float(nce_noise_ratio, "nce_noise_ratio")
     monitor_every = check_int(monitor_every, "monitor_every", minimum=0)
+    noise_scale = check_positive_float(noise_scale, "noise_scale")
+    init_scale = check_positive_float(init_scale, "init_scale")
     gen = as_generator(rng)
+    if visible == "gaussian":
+        if sigma is not None:
+            sigma = as_real_array(sigma, "sigma")
+            if sigma.ndim == 0:
+                sigma = np.full(n_visible, float(sigma))
+            if sigma.shape != (n_visible,) or np.any(sigma <= 0.0):
+                raise ValueError(
+                    f"sigma must be positive, a scalar or of shape ({n_visible},), got {sigma}"
+                )
+        if n_temperatures != 1:
+            raise ValueError("n_temperatures applies to binary PCD only; use 1")
+        return _fit_gaussian(
+            rows, test, n_hidden, method=method, n_epochs=n_epochs, batch_size=batch_size,
+            learning_rate=learning_rate, momentum=momentum, weight_decay=weight_decay, k=k,
+            n_persistent=n_persistent, noise_scale=noise_scale, sigma=sigma,
+            init_scale=init_scale, monitor_every=monitor_every, ais_chains=ais_chains,
+            ais_schedule=ais_schedule, callbacks=callbacks, progress=progress, gen=gen,
+        )  # fmt: skip
 
-    w, b, c = _initial_model(rows, n_hidden, gen, check_positive_float(init_scale, "init_scale"))
+    w, b, c = _initial_model(rows, n_hidden, gen, init_scale)
     params = [w, b, c]
     velocity = [np.zeros_like(p) for p in params]
     log_z_param = 0.0
@@ -399,3 +453,98 @@ def _swap_replicas(model, replicas, betas, gen):
         lo_new, hi_new = lo.copy(), hi.copy()
         lo_new[swap], hi_new[swap] = hi[swap], lo[swap]
         replicas[r], replicas[r + 1] = lo_new, hi_new
+
+
+def _fit_gaussian(rows, test, n_hidden, *, method, n_epochs, batch_size, learning_rate,
+                  momentum, weight_decay, k, n_persistent, noise_scale, sigma, init_scale,
+                  monitor_every, ais_chains, ais_schedule, callbacks, progress, gen):  # fmt: skip
+    """The training loop of a Gaussian-Bernoulli RBM (:mod:`partition.train.gaussian`)."""
+    import partition as pt
+    from partition.models.gbrbm import GaussianBernoulliRBM
+    from partition.train.gaussian import batch_gradient, sm_objective
+
+    n, n_visible = rows.shape
+    learn_sigma = sigma is None
+    if learn_sigma:
+        sigma = np.maximum(rows.std(0), 1e-3)
+    params = [
+        gen.normal(0.0, init_scale, (n_visible, n_hidden)),
+        rows.mean(0),
+        np.zeros(n_hidden),
+        np.log(sigma),
+    ]
+    velocity = [np.zeros_like(p_) for p_ in params]
+    persistent = None
+    if method == "pcd":
+        persistent = params[1] + sigma * gen.standard_normal((n_persistent, n_visible))
+
+    def model_of(values):
+        return GaussianBernoulliRBM(values[0], values[1], values[2], np.exp(values[3]))
+
+    history: dict[str, list] = {
+        key: []
+        for key in ("epoch", "updates", "train_log_likelihood", "test_log_likelihood",
+                    "log_likelihood_method", "score_matching_loss", "seconds")
+    }  # fmt: skip
+    start = time.perf_counter()
+    n_updates = 0
+    last_finite = model_of(params)
+
+    def checkpoint(epoch: int) -> bool:
+        model = model_of(params)
+        if n_hidden <= EXACT_MONITOR_MAX_UNITS:
+            log_z, ll_method = pt.exact_log_z(model), "exact"
+        else:
+            log_z = pt.ais(model, n_chains=ais_chains, schedule=ais_schedule, data=rows, rng=gen)
+            ll_method = "ais"
+        history["epoch"].append(epoch)
+        history["updates"].append(n_updates)
+        history["train_log_likelihood"].append(pt.log_likelihood(model, rows, log_z).mean)
+        history["test_log_likelihood"].append(
+            pt.log_likelihood(model, test, log_z).mean if test is not None else float("nan")
+        )
+        history["log_likelihood_method"].append(ll_method)
+        history["score_matching_loss"].append(float(sm_objective(*params, rows).mean()))
+        history["seconds"].append(time.perf_counter() - start)
+        return any(bool(cb(epoch, model, history)) for cb in callbacks)
+
+    bar = Progress(n_epochs, f"train ({method}, gaussian)", bool(progress), unit="epoch")
+    for epoch in range(1, n_epochs + 1):
+        order = gen.permutation(n)
+        for first in range(0, n, batch_size):
+            batch = rows[order[first : first + batch_size]]
+            size = batch.shape[0]
+            with np.errstate(over="ignore", invalid="ignore"):
+                grads, persistent = batch_gradient(
+                    method, params, batch, k=k, noise_scale=noise_scale, persistent=persistent,
+                    gen=gen,
+                )  # fmt: skip
+                grads = list(grads)
+                grads[0] = grads[0] + weight_decay * size * params[0]
+                if not learn_sigma:
+                    grads[3] = np.zeros_like(grads[3])
+                for p_, v_, g_ in zip(params, velocity, grads, strict=True):
+                    v_ *= momentum
+                    v_ -= (learning_rate / size) * g_
+                    p_ += v_
+            n_updates += 1
+            if not all(np.all(np.isfinite(p_)) for p_ in params):
+                bar.close()
+                raise TrainingDivergedError(
+                    f"parameters became non-finite at epoch {epoch}, update {n_updates} "
+                    f"(learning_rate={learning_rate} is probably too large); the last finite "
+                    "model is attached as .model",
+                    last_finite,
+                    history,
+                )
+        last_finite = model_of([p_.copy() for p_ in params])
+        stop = ((monitor_every and epoch % monitor_every == 0) or epoch == n_epochs) and (
+            checkpoint(epoch)
+        )
+        bar.update(epoch)
+        if stop:
+            break
+    bar.close()
+    info = {"method": method, "visible": "gaussian", "n_updates": n_updates,
+            "seconds": time.perf_counter() - start, "learn_sigma": learn_sigma}  # fmt: skip
+    return FitResult(model_of(params), history, info)
