@@ -22,6 +22,7 @@ from benchmarks import (
     bench_contention,
     bench_continuous,
     bench_exact,
+    bench_grbm,
     bench_ising,
     bench_training,
 )
@@ -37,6 +38,7 @@ BENCHMARKS = {
     "bridge_sampling": (bench_bridge_sampling, "bridge_sampling's accuracy and error bars"),
     "training": (bench_training, "training methods judged by the exact test log-likelihood"),
     "exact": (bench_exact, "exact_log_z versus chunked NumPy enumeration"),
+    "grbm": (bench_grbm, "Gaussian-Bernoulli RBMs: training methods by exact test log-likelihood"),
     "ising": (bench_ising, "Ising sweeps versus a NumPy checkerboard heat bath"),
 }
 

@@ -200,3 +200,31 @@ def test_files_tell_the_two_kinds_apart(tmp_path):
 def test_bad_input_is_refused_by_name(make, error, match):
     with pytest.raises(error, match=match):
         make()
+
+
+def _fitted_to_digits(n_hidden, method, rate):
+    train, _ = pt.datasets.digits_continuous()
+    fit = pt.fit_rbm(train, n_hidden, visible="gaussian", method=method, n_epochs=30,
+                     learning_rate=rate, momentum=0.9, weight_decay=0.0, monitor_every=0,
+                     rng=0)  # fmt: skip
+    return fit.model, train
+
+
+def test_default_ais_on_a_gbrbm_fitted_to_the_digits():
+    model, _ = _fitted_to_digits(20, "sm", 0.0003)
+    exact = pt.exact_log_z(model).log_z
+    est = pt.ais(model, rng=1)  # default settings: 100 chains, 14,500 temperatures
+    assert abs(est.log_z - exact) < 4 * est.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("n_hidden", "method", "rate"),
+                         [(10, "cd", 0.001), (20, "sm", 0.0003), (20, "cd", 0.001)])  # fmt: skip
+def test_ais_and_bdmc_on_gbrbms_fitted_to_the_digits(n_hidden, method, rate):
+    model, train = _fitted_to_digits(n_hidden, method, rate)
+    exact = pt.exact_log_z(model).log_z
+    est = pt.ais(model, data=train, rng=3)
+    assert abs(est.log_z - exact) < 4 * est.stderr
+    b = pt.bdmc(model, rng=2)
+    assert b.upper_is_bound
+    assert b.lower.log_z - 4 * b.lower.stderr < exact < b.upper.log_z + 4 * b.upper.stderr
