@@ -106,7 +106,7 @@ def test_callbacks_see_each_checkpoint_and_can_stop(digits):
         seen.append((epoch, model.n_hidden, len(history["epoch"])))
         return epoch >= 3
 
-    fit = pt.fit_rbm(train, 4, n_epochs=10, callbacks=(stop_at_three,), rng=0)
+    fit = pt.fit_rbm(train, 4, n_epochs=10, monitor_every=1, callbacks=(stop_at_three,), rng=0)
     assert seen == [(1, 4, 1), (2, 4, 2), (3, 4, 3)]
     assert fit.history["epoch"] == [1, 2, 3]
 
