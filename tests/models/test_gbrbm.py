@@ -228,3 +228,17 @@ def test_ais_and_bdmc_on_gbrbms_fitted_to_the_digits(n_hidden, method, rate):
     b = pt.bdmc(model, rng=2)
     assert b.upper_is_bound
     assert b.lower.log_z - 4 * b.lower.stderr < exact < b.upper.log_z + 4 * b.upper.stderr
+
+
+def test_raise_and_bridge_work_unchanged():
+    test = SMALL.sample_exactly(20, np.random.default_rng(10))
+    exact_ll = -SMALL.free_energy(test) - pt.exact_log_z(SMALL).log_z
+    raised = pt.raise_log_likelihood(SMALL, test, n_chains=20, schedule=500, rng=11)
+    assert abs(raised.mean - exact_ll.mean()) < 4 * raised.stderr + 0.02
+    other = pt.GaussianBernoulliRBM(SMALL.weights * 0.8, SMALL.visible_bias, SMALL.hidden_bias,
+                                    sigma=SMALL.sigma)  # fmt: skip
+    est = pt.bridge(SMALL, other, n_samples=4000, rng=12)
+    exact = pt.exact_log_z(other).log_z - pt.exact_log_z(SMALL).log_z
+    assert abs(est.log_z - exact) < 4 * est.stderr
+    with pytest.raises(ValueError, match="share their states"):
+        pt.bridge(SMALL, pt.BernoulliRBM.random(5, 4, rng=0), n_samples=10, rng=0)
