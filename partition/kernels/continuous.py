@@ -294,13 +294,15 @@ def hmc_step(
 @numba.njit(parallel=True, nogil=True, error_model="numpy")
 def ais_continuous(
     step, log_prob, grad_log_prob, needs_grad, mean, precision, betas, step_sizes, params,
-    n_sweeps, transition_at_end, states, streams, log_w, stats,
+    jitter, n_sweeps, transition_at_end, states, streams, log_w, stats,
 ):  # fmt: skip
     """A segment of AIS for every chain (one ``prange`` task per chain).
 
     Same contract as the RBM drivers: for ``k = 1 .. len(betas) - 1`` add ``(beta_k -
     beta_{k-1}) (log p*(x) - log b(x))`` to ``log_w``, then ``n_sweeps`` steps at ``beta_k``
-    with step size ``step_sizes[k]`` (not after the last beta unless ``transition_at_end``).
+    with step size ``step_sizes[k]`` (not after the last beta unless ``transition_at_end``);
+    with ``jitter > 0`` each step's size is ``step_sizes[k] exp(-jitter u)``, ``u`` the
+    chain's next uniform (drawn before the step's own).
     ``stats[c]`` accumulates the acceptance probabilities, the steps, and the calls of
     ``log_prob`` and of ``grad_log_prob``. (Compiled per ``step`` and density: functions
     passed as arguments are not cached by numba, so each process compiles once.)
@@ -331,6 +333,9 @@ def ais_continuous(
                 break
             p[0] = step_sizes[k]
             for _ in range(n_sweeps):
+                if jitter > 0.0:
+                    counter += np.uint64(1)
+                    p[0] = step_sizes[k] * math.exp(-jitter * uniform_at(key, gamma, counter))
                 counter, acc, calls = step(
                     log_prob, grad_log_prob, x, cache, grad, betas[k], mean, precision, p,
                     key, gamma, counter, scratch,

@@ -487,7 +487,7 @@ class LogDensityPath:
         grad = self._kernel_gradient()
         ais_continuous(
             t.step, m.log_prob, grad, bool(t.needs_gradient), base.mean, base.kernel_precision,
-            betas, sizes, params, n_sweeps, more, states, streams, log_w, stats,
+            betas, sizes, params, _jitter(t), n_sweeps, more, states, streams, log_w, stats,
         )  # fmt: skip
 
     def _numpy_segment(self, betas, sizes, params, n_sweeps, more, states, streams, log_w, stats):
@@ -501,16 +501,26 @@ class LogDensityPath:
             log_w += (betas[k] - betas[k - 1]) * (lp - lb)
             if k == len(betas) - 1 and not more:
                 break
-            p[0] = sizes[k]
+            jitter = _jitter(t)
             for _ in range(n_sweeps):
+                p[0] = sizes[k]
+                step_params = p
+                if jitter > 0.0:  # a step size per chain, as a column the references broadcast
+                    step_params = list(p)
+                    u0 = stream_uniforms(streams, 1)[:, 0]
+                    step_params[0] = (sizes[k] * np.exp(-jitter * u0))[:, None]
                 u = stream_uniforms(streams, t.n_uniforms(m.dim))
-                new, accept = t.reference(self._parts, self._grad, states, betas[k], p, u)
+                new, accept = t.reference(self._parts, self._grad, states, betas[k], step_params, u)
                 states[:] = new
                 stats[:, 0] += accept
                 stats[:, 1] += 1
                 stats[:, 2] += 1
                 stats[:, 3] += t.gradients_per_step() if hasattr(t, "gradients_per_step") else 0
             lp, lb = self._parts(states)
+
+
+def _jitter(transition) -> float:
+    return float(getattr(transition, "step_jitter", 0.0))
 
 
 def _segment_length(n_chains: int) -> int:
