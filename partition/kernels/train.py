@@ -34,6 +34,22 @@ def _sigmoid_rows(x):
         flat[t] = (1.0 if y >= 0.0 else e) / (1.0 + e)
 
 
+@jit(reassoc=True, inline="always")
+def _draw_units(act, bias, out, streams, offset):
+    """``out[q, j] = 1`` with probability ``sigmoid(act[q, j] + bias[j])``, from chain ``q``'s
+    uniforms at ``counter + offset + j + 1`` (the counters are advanced by the caller);
+    ``out`` may be ``act``."""
+    for q in range(out.shape[0]):
+        key = streams[q, 0]
+        gamma = streams[q, 1]
+        start = streams[q, 2] + np.uint64(offset)
+        for j in range(out.shape[1]):
+            x = act[q, j] + bias[j]
+            e = exp_neg(abs(x))
+            u = uniform_at(key, gamma, start + np.uint64(j + 1))
+            out[q, j] = 1.0 if u * (1.0 + e) < (1.0 if x >= 0.0 else e) else 0.0
+
+
 @jit(reassoc=True)
 def cd_epoch(
     w, b, c, vel_w, vel_b, vel_c, data, order, batch_size, k, persistent, chains, streams,
@@ -75,26 +91,11 @@ def cd_epoch(
                 w_t[j, i] = w[i, j]
         for _ in range(k):
             np.dot(v_neg, w, h_neg)
-            for q in range(m):
-                key = streams[q, 0]
-                gamma = streams[q, 1]
-                counter = streams[q, 2]
-                for j in range(n_hidden):
-                    x = h_neg[q, j] + c[j]
-                    e = exp_neg(abs(x))
-                    u = uniform_at(key, gamma, counter + np.uint64(j + 1))
-                    h_neg[q, j] = 1.0 if u * (1.0 + e) < (1.0 if x >= 0.0 else e) else 0.0
+            _draw_units(h_neg, c, h_neg, streams, 0)
             np.dot(h_neg, w_t, act_v)
+            _draw_units(act_v, b, v_neg, streams, n_hidden)
             for q in range(m):
-                key = streams[q, 0]
-                gamma = streams[q, 1]
-                counter = streams[q, 2]
-                for i in range(n_visible):
-                    x = act_v[q, i] + b[i]
-                    e = exp_neg(abs(x))
-                    u = uniform_at(key, gamma, counter + np.uint64(n_hidden + i + 1))
-                    v_neg[q, i] = 1.0 if u * (1.0 + e) < (1.0 if x >= 0.0 else e) else 0.0
-                streams[q, 2] = counter + np.uint64(n_hidden + n_visible)
+                streams[q, 2] += np.uint64(n_hidden + n_visible)
         np.dot(v_neg, w, h_neg)
         for q in range(m):
             for j in range(n_hidden):

@@ -35,7 +35,7 @@ from partition._validation import (
     frozen,
 )
 from partition.models.base import Runner
-from partition.models.rbm import softplus
+from partition.models.rbm import rbm_arrays, softplus
 
 LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 #: Exact log Z and exact samples enumerate the hidden layer: at most this many units.
@@ -81,22 +81,10 @@ class GaussianBernoulliRBM:
     sigma: Any = 1.0
 
     def __post_init__(self) -> None:
-        weights = as_real_array(self.weights, "weights", ndim=2)
-        visible_bias = as_real_array(self.visible_bias, "visible_bias", ndim=1)
-        hidden_bias = as_real_array(self.hidden_bias, "hidden_bias", ndim=1)
-        n_visible, n_hidden = weights.shape
-        if n_visible == 0 or n_hidden == 0:
-            raise ValueError(f"weights must have at least one row and column, got {weights.shape}")
-        if visible_bias.shape != (n_visible,):
-            raise ValueError(
-                f"visible_bias must have shape ({n_visible},) to match weights "
-                f"{weights.shape}, got {visible_bias.shape}"
-            )
-        if hidden_bias.shape != (n_hidden,):
-            raise ValueError(
-                f"hidden_bias must have shape ({n_hidden},) to match weights "
-                f"{weights.shape}, got {hidden_bias.shape}"
-            )
+        weights, visible_bias, hidden_bias = rbm_arrays(
+            self.weights, self.visible_bias, self.hidden_bias
+        )
+        n_visible = weights.shape[0]
         sigma = as_real_array(self.sigma, "sigma")
         if sigma.ndim == 0:
             sigma = np.full(n_visible, float(sigma))

@@ -49,6 +49,28 @@ def softplus(x: np.ndarray) -> np.ndarray:
     return np.logaddexp(0.0, x)
 
 
+def rbm_arrays(weights, visible_bias, hidden_bias):
+    """The three parameter arrays of an RBM, real and finite, with matching shapes (both RBM
+    kinds check their parameters here); errors name the argument."""
+    weights = as_real_array(weights, "weights", ndim=2)
+    visible_bias = as_real_array(visible_bias, "visible_bias", ndim=1)
+    hidden_bias = as_real_array(hidden_bias, "hidden_bias", ndim=1)
+    n_visible, n_hidden = weights.shape
+    if n_visible == 0 or n_hidden == 0:
+        raise ValueError(f"weights must have at least one row and column, got {weights.shape}")
+    if visible_bias.shape != (n_visible,):
+        raise ValueError(
+            f"visible_bias must have shape ({n_visible},) to match weights "
+            f"{weights.shape}, got {visible_bias.shape}"
+        )
+    if hidden_bias.shape != (n_hidden,):
+        raise ValueError(
+            f"hidden_bias must have shape ({n_hidden},) to match weights "
+            f"{weights.shape}, got {hidden_bias.shape}"
+        )
+    return weights, visible_bias, hidden_bias
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class BernoulliRBM:
     """A binary restricted Boltzmann machine.
@@ -81,25 +103,9 @@ class BernoulliRBM:
     hidden_bias: np.ndarray
 
     def __post_init__(self) -> None:
-        weights = as_real_array(self.weights, "weights", ndim=2)
-        visible_bias = as_real_array(self.visible_bias, "visible_bias", ndim=1)
-        hidden_bias = as_real_array(self.hidden_bias, "hidden_bias", ndim=1)
-        n_visible, n_hidden = weights.shape
-        if n_visible == 0 or n_hidden == 0:
-            raise ValueError(f"weights must have at least one row and column, got {weights.shape}")
-        if visible_bias.shape != (n_visible,):
-            raise ValueError(
-                f"visible_bias must have shape ({n_visible},) to match weights "
-                f"{weights.shape}, got {visible_bias.shape}"
-            )
-        if hidden_bias.shape != (n_hidden,):
-            raise ValueError(
-                f"hidden_bias must have shape ({n_hidden},) to match weights "
-                f"{weights.shape}, got {hidden_bias.shape}"
-            )
-        object.__setattr__(self, "weights", frozen(weights))
-        object.__setattr__(self, "visible_bias", frozen(visible_bias))
-        object.__setattr__(self, "hidden_bias", frozen(hidden_bias))
+        arrays = rbm_arrays(self.weights, self.visible_bias, self.hidden_bias)
+        for name, value in zip(("weights", "visible_bias", "hidden_bias"), arrays, strict=True):
+            object.__setattr__(self, name, frozen(value))
 
     # ----------------------------------------------------------------- basic properties
     @property

@@ -388,15 +388,9 @@ def fit_rbm(
                 order, batch_size, k, method == "pcd", chains, streams, learning_rate,
                 momentum, weight_decay,
             )  # fmt: skip
-            if not all(np.all(np.isfinite(p_)) for p_ in params):
+            if not _finite(params):
                 bar.close()
-                raise TrainingDivergedError(
-                    f"parameters became non-finite during epoch {epoch} (by update "
-                    f"{n_updates}; learning_rate={learning_rate} is probably too large); the "
-                    "last finite model, from the end of the epoch before, is attached as .model",
-                    last_finite,
-                    history,
-                )
+                raise _diverged(epoch, n_updates, learning_rate, last_finite, history, True)
         for first in range(0, n if not compiled else 0, batch_size):
             batch = rows[order[first : first + batch_size]]
             m = BernoulliRBM(*params)
@@ -441,15 +435,9 @@ def fit_rbm(
                     log_z_velocity = momentum * log_z_velocity + (learning_rate / size) * d_log_z
                     log_z_param += log_z_velocity
             n_updates += 1
-            if not all(np.all(np.isfinite(p_)) for p_ in params) or not math.isfinite(log_z_param):
+            if not _finite(params) or not math.isfinite(log_z_param):
                 bar.close()
-                raise TrainingDivergedError(
-                    f"parameters became non-finite at epoch {epoch}, update {n_updates} "
-                    f"(learning_rate={learning_rate} is probably too large); the last finite "
-                    "model is attached as .model",
-                    last_finite,
-                    history,
-                )
+                raise _diverged(epoch, n_updates, learning_rate, last_finite, history)
         last_finite = BernoulliRBM(*[p_.copy() for p_ in params])
         stop = ((monitor_every and epoch % monitor_every == 0) or epoch == n_epochs) and (
             _timed(checkpoint, epoch, monitor_clock)
@@ -466,6 +454,23 @@ def fit_rbm(
         "nce_log_z": log_z_param if method == "nce" else None,
     }
     return FitResult(BernoulliRBM(*params), history, info)
+
+
+def _finite(params) -> bool:
+    return all(np.all(np.isfinite(p_)) for p_ in params)
+
+
+def _diverged(epoch, n_updates, learning_rate, last_finite, history, whole_epoch=False):
+    """The error for parameters that became non-finite (checked per update, or per epoch
+    for the compiled epochs, whose last finite model is from the epoch before)."""
+    where = f"during epoch {epoch}, by update" if whole_epoch else f"at epoch {epoch}, update"
+    since = ", from the end of the epoch before," if whole_epoch else ""
+    return TrainingDivergedError(
+        f"parameters became non-finite {where} {n_updates} (learning_rate={learning_rate} is "
+        f"probably too large); the last finite model{since} is attached as .model",
+        last_finite,
+        history,
+    )
 
 
 def _timed(checkpoint, epoch, clock) -> bool:
@@ -571,15 +576,9 @@ def _fit_gaussian(rows, test, n_hidden, *, method, n_epochs, batch_size, learnin
                     v_ -= (learning_rate / size) * g_
                     p_ += v_
             n_updates += 1
-            if not all(np.all(np.isfinite(p_)) for p_ in params):
+            if not _finite(params):
                 bar.close()
-                raise TrainingDivergedError(
-                    f"parameters became non-finite at epoch {epoch}, update {n_updates} "
-                    f"(learning_rate={learning_rate} is probably too large); the last finite "
-                    "model is attached as .model",
-                    last_finite,
-                    history,
-                )
+                raise _diverged(epoch, n_updates, learning_rate, last_finite, history)
         last_finite = model_of([p_.copy() for p_ in params])
         stop = ((monitor_every and epoch % monitor_every == 0) or epoch == n_epochs) and (
             _timed(checkpoint, epoch, monitor_clock)
