@@ -105,24 +105,13 @@ def cd_epoch(
         grad_w = np.dot(v_pos.T, h_pos) - scale * np.dot(v_neg.T, h_neg)
         step = learning_rate / size
         decay = weight_decay * size
-        for i in range(n_visible):
-            g_b = 0.0
-            for r in range(size):
-                g_b += v_pos[r, i]
-            for q in range(m):
-                g_b -= scale * v_neg[q, i]
-            vel_b[i] = momentum * vel_b[i] + step * g_b
-            b[i] += vel_b[i]
-            for j in range(n_hidden):
-                vel_w[i, j] = momentum * vel_w[i, j] + step * (grad_w[i, j] - decay * w[i, j])
-                w[i, j] += vel_w[i, j]
-        for j in range(n_hidden):
-            g_c = 0.0
-            for r in range(size):
-                g_c += h_pos[r, j]
-            for q in range(m):
-                g_c -= scale * h_neg[q, j]
-            vel_c[j] = momentum * vel_c[j] + step * g_c
-            c[j] += vel_c[j]
+        grad_b = v_pos.sum(axis=0) - scale * v_neg.sum(axis=0)
+        grad_c = h_pos.sum(axis=0) - scale * h_neg.sum(axis=0)
+        vel_w[:] = momentum * vel_w + step * (grad_w - decay * w)
+        vel_b[:] = momentum * vel_b + step * grad_b
+        vel_c[:] = momentum * vel_c + step * grad_c
+        w += vel_w
+        b += vel_b
+        c += vel_c
         n_updates += 1
     return n_updates
