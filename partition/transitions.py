@@ -324,6 +324,19 @@ class BlockGibbs:
         return path.block_gibbs_reference(states, beta, uniforms)
 
 
+def block_gibbs(transition, family: str) -> BlockGibbs:
+    """``transition`` as the RBM families take it: None, ``"gibbs"`` or a
+    :class:`BlockGibbs`; anything else is refused naming ``family``."""
+    if transition is None or (isinstance(transition, str) and transition == "gibbs"):
+        return BlockGibbs()
+    if not isinstance(transition, BlockGibbs):
+        raise ValueError(
+            f"transition must be 'gibbs' or pt.transitions.BlockGibbs() for {family}, got "
+            f"{transition!r}"
+        )
+    return transition
+
+
 @dataclass(frozen=True)
 class _SiteUpdate:
     """Single-site updates of an Ising model, site by site in colour-class order (within a

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from partition.kernels.ising import ais_ising, sample_uniform_spins
-from partition.models.base import Runner
+from partition.models.base import Runner, sweeps_in_segment
 
 _SEGMENT = 200
 
@@ -92,8 +92,8 @@ class IsingAnnealingPath:
                 n_sweeps, transition_at_end, metropolis, states, streams, log_w,
                 flips[: states.shape[0]],
             )  # fmt: skip
-            steps = len(betas) - (1 if transition_at_end else 2)
-            tally["sweeps"] += max(steps, 0) * n_sweeps * states.shape[0]
+            tally["sweeps"] += sweeps_in_segment(betas, transition_at_end, n_sweeps,
+                                                 states.shape[0])  # fmt: skip
 
         info: dict[str, Any] = {"driver": "ising"}
         yield Runner(advance, _SEGMENT, info)

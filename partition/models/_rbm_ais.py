@@ -19,7 +19,7 @@ from threadpoolctl import ThreadpoolController
 from partition._validation import as_real_array
 from partition.kernels.rbm import CHUNK, ais_batched, ais_fused
 from partition.kernels.rbm import sample_base as sample_base_kernel
-from partition.models.base import Runner
+from partition.models.base import Runner, sweeps_in_segment
 
 #: ``driver="auto"`` runs the fused per-chain driver when ``n_chains * n_visible * n_hidden``
 #: is at most this, else the batched GEMM driver. Measured here (4,000 temperatures, 1 and 2
@@ -194,7 +194,7 @@ class RBMAnnealingPath:
         tally = {"sweeps": 0}
 
         def count(betas, transition_at_end, n):
-            tally["sweeps"] += max(len(betas) - (1 if transition_at_end else 2), 0) * n_sweeps * n
+            tally["sweeps"] += sweeps_in_segment(betas, transition_at_end, n_sweeps, n)
 
         if driver == "fused":
 

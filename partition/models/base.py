@@ -159,6 +159,13 @@ class Runner:
     info: dict[str, Any] = field(default_factory=dict)
 
 
+def sweeps_in_segment(betas, transition_at_end: bool, n_sweeps: int, n_chains: int) -> int:
+    """Transitions (sweeps) a segment ``advance(betas, transition_at_end, ...)`` makes over
+    ``n_chains`` chains: one set at each temperature after the first, except the last unless
+    ``transition_at_end``; for runners that report ``n_steps``."""
+    return max(len(betas) - (1 if transition_at_end else 2), 0) * n_sweeps * n_chains
+
+
 def require(model: Any, protocol: type, what: str) -> None:
     """A ``TypeError`` naming the missing methods when ``model`` lacks ``protocol``."""
     if isinstance(model, protocol):

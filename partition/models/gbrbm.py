@@ -31,11 +31,10 @@ from partition._validation import (
     as_real_array,
     check_int,
     check_positive_float,
-    check_weight_count,
     frozen,
 )
-from partition.models.base import Runner
-from partition.models.rbm import rbm_arrays, softplus
+from partition.models.base import Runner, sweeps_in_segment
+from partition.models.rbm import random_rbm_arrays, rbm_arrays, softplus
 
 LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 #: Exact log Z and exact samples enumerate the hidden layer: at most this many units.
@@ -209,19 +208,9 @@ class GaussianBernoulliRBM:
         ...     5, 3, rng=0)
         True
         """
-        n_visible = check_int(n_visible, "n_visible", minimum=1)
-        n_hidden = check_int(n_hidden, "n_hidden", minimum=1)
-        check_weight_count(n_visible, n_hidden)
-        weight_scale = check_positive_float(weight_scale, "weight_scale")
-        bias_scale = check_positive_float(bias_scale, "bias_scale")
         sigma = check_positive_float(sigma, "sigma")
-        gen = as_generator(rng)
-        return cls(
-            weights=gen.normal(0.0, weight_scale, (n_visible, n_hidden)),
-            visible_bias=gen.normal(0.0, bias_scale, n_visible),
-            hidden_bias=gen.normal(0.0, bias_scale, n_hidden),
-            sigma=sigma,
-        )
+        arrays = random_rbm_arrays(n_visible, n_hidden, weight_scale, bias_scale, rng)
+        return cls(*arrays, sigma=sigma)
 
     def save(self, path: str | os.PathLike) -> None:
         """Write an ``.npz`` with keys ``weights``, ``visible_bias``, ``hidden_bias`` and
@@ -375,15 +364,9 @@ class GaussianBernoulliRBM:
         data : array_like, optional
             Real training data ``(n, n_visible)``, for ``base="data"``.
         """
-        from partition.transitions import BlockGibbs
+        from partition.transitions import block_gibbs
 
-        if transition is None or (isinstance(transition, str) and transition == "gibbs"):
-            transition = BlockGibbs()
-        if not isinstance(transition, BlockGibbs):
-            raise ValueError(
-                "transition must be 'gibbs' or pt.transitions.BlockGibbs() for "
-                f"Gaussian-Bernoulli RBMs, got {transition!r}"
-            )
+        transition = block_gibbs(transition, "Gaussian-Bernoulli RBMs")
         if data is not None:
             data = self.validate_states(data, "data")
         if base is None:
@@ -477,8 +460,8 @@ class GBRBMAnnealingPath:
                 m.weights, self._weights_t, m.visible_bias, m.hidden_bias, m.sigma,
                 self.base_mean, betas, n_sweeps, transition_at_end, states, streams, log_w,
             )  # fmt: skip
-            steps = len(betas) - (1 if transition_at_end else 2)
-            tally["sweeps"] += max(steps, 0) * n_sweeps * states.shape[0]
+            tally["sweeps"] += sweeps_in_segment(betas, transition_at_end, n_sweeps,
+                                                 states.shape[0])  # fmt: skip
 
         yield Runner(advance, length, info)
         info.update(n_steps=tally["sweeps"], acceptance_rate=1.0, threads=numba.get_num_threads())

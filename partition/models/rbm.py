@@ -71,6 +71,22 @@ def rbm_arrays(weights, visible_bias, hidden_bias):
     return weights, visible_bias, hidden_bias
 
 
+def random_rbm_arrays(n_visible, n_hidden, weight_scale, bias_scale, rng):
+    """Checked sizes and scales, then ``W ~ N(0, weight_scale^2)``, ``b, c ~ N(0,
+    bias_scale^2)`` drawn in that order (``random`` of both RBM kinds)."""
+    n_visible = check_int(n_visible, "n_visible", minimum=1)
+    n_hidden = check_int(n_hidden, "n_hidden", minimum=1)
+    check_weight_count(n_visible, n_hidden)
+    weight_scale = check_positive_float(weight_scale, "weight_scale")
+    bias_scale = check_positive_float(bias_scale, "bias_scale")
+    gen = as_generator(rng)
+    return (
+        gen.normal(0.0, weight_scale, (n_visible, n_hidden)),
+        gen.normal(0.0, bias_scale, n_visible),
+        gen.normal(0.0, bias_scale, n_hidden),
+    )
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class BernoulliRBM:
     """A binary restricted Boltzmann machine.
@@ -239,17 +255,7 @@ class BernoulliRBM:
         >>> a == pt.BernoulliRBM.random(5, 3, rng=0)
         True
         """
-        n_visible = check_int(n_visible, "n_visible", minimum=1)
-        n_hidden = check_int(n_hidden, "n_hidden", minimum=1)
-        check_weight_count(n_visible, n_hidden)
-        weight_scale = check_positive_float(weight_scale, "weight_scale")
-        bias_scale = check_positive_float(bias_scale, "bias_scale")
-        gen = as_generator(rng)
-        return cls(
-            weights=gen.normal(0.0, weight_scale, (n_visible, n_hidden)),
-            visible_bias=gen.normal(0.0, bias_scale, n_visible),
-            hidden_bias=gen.normal(0.0, bias_scale, n_hidden),
-        )
+        return cls(*random_rbm_arrays(n_visible, n_hidden, weight_scale, bias_scale, rng))
 
     @classmethod
     def from_sklearn(cls, estimator: Any) -> BernoulliRBM:
@@ -390,15 +396,9 @@ class BernoulliRBM:
         data=train, dtype=np.float32)``.
         """
         from partition.models._rbm_ais import RBMAnnealingPath, base_visible_bias
-        from partition.transitions import BlockGibbs
+        from partition.transitions import block_gibbs
 
-        if transition is None or (isinstance(transition, str) and transition == "gibbs"):
-            transition = BlockGibbs()
-        if not isinstance(transition, BlockGibbs):
-            raise ValueError(
-                "transition must be 'gibbs' or pt.transitions.BlockGibbs() for RBMs, got "
-                f"{transition!r}"
-            )
+        transition = block_gibbs(transition, "RBMs")
         bias, label = base_visible_bias(self, base, data)
         return RBMAnnealingPath(self, bias, label, dtype, driver, transition)
 

@@ -439,9 +439,7 @@ def fit_rbm(
                 bar.close()
                 raise _diverged(epoch, n_updates, learning_rate, last_finite, history)
         last_finite = BernoulliRBM(*[p_.copy() for p_ in params])
-        stop = ((monitor_every and epoch % monitor_every == 0) or epoch == n_epochs) and (
-            _timed(checkpoint, epoch, monitor_clock)
-        )
+        stop = _due(epoch, monitor_every, n_epochs) and _timed(checkpoint, epoch, monitor_clock)
         bar.update(epoch)
         if stop:
             break
@@ -471,6 +469,11 @@ def _diverged(epoch, n_updates, learning_rate, last_finite, history, whole_epoch
         last_finite,
         history,
     )
+
+
+def _due(epoch: int, monitor_every: int, n_epochs: int) -> bool:
+    """A checkpoint every ``monitor_every`` epochs (0: none) and after the last."""
+    return bool(monitor_every and epoch % monitor_every == 0) or epoch == n_epochs
 
 
 def _timed(checkpoint, epoch, clock) -> bool:
@@ -580,9 +583,7 @@ def _fit_gaussian(rows, test, n_hidden, *, method, n_epochs, batch_size, learnin
                 bar.close()
                 raise _diverged(epoch, n_updates, learning_rate, last_finite, history)
         last_finite = model_of([p_.copy() for p_ in params])
-        stop = ((monitor_every and epoch % monitor_every == 0) or epoch == n_epochs) and (
-            _timed(checkpoint, epoch, monitor_clock)
-        )
+        stop = _due(epoch, monitor_every, n_epochs) and _timed(checkpoint, epoch, monitor_clock)
         bar.update(epoch)
         if stop:
             break
