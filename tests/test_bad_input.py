@@ -83,6 +83,12 @@ ROWS = [
         TypeError,
         "momentum must be a real number",
     ),
+    (  # CD used to ignore tempering silently
+        "fit-n_temperatures-cd",
+        lambda: pt.fit_rbm(DIGITS_TRAIN, 4, method="cd", n_temperatures=3),
+        ValueError,
+        "n_temperatures applies to binary PCD only",
+    ),
     (
         "fit-data-no-columns",
         lambda: pt.fit_rbm(np.zeros((5, 0)), 4),

@@ -16,8 +16,12 @@ and its Jacobian ``H = d psi / d v = -diag(u) + diag(u) W diag(sigma') W' diag(u
   example off, the pairs within 0.1).
 - ``"ssm"``, sliced score matching (Song et al. 2019), the variance-reduced form
   ``J = E[p' H p + |psi|^2 / 2]`` with one projection ``p ~ N(0, I)`` per example and update.
-- ``"cd"`` / ``"pcd"``: the log-likelihood gradient ``E_data[-grad F] - E_model[-grad F]``
-  with the model expectation from Gibbs chains (h | v Bernoulli, v | h Gaussian).
+- ``"cd"`` / ``"pcd"`` (:mod:`partition.train.cd`, :mod:`partition.train.pcd`): the
+  log-likelihood gradient from :func:`neg_free_energy_gradient` and Gibbs chains
+  (:func:`gibbs`: h | v Bernoulli, v | h Gaussian).
+
+The methods themselves, one module each, are :mod:`partition.train.score_matching`,
+:mod:`partition.train.cd` and :mod:`partition.train.pcd`.
 
 Every gradient is of the *sum* over the batch, as ``(dW, db, dc, dlog_s)``, of the quantity
 to be *minimised* (the negative log-likelihood for CD/PCD).
@@ -134,30 +138,3 @@ def gibbs(w, b, c, log_s, v, steps, gen):
         h = (gen.random((v.shape[0], w.shape[1])) < expit(c + (v * u) @ w)).astype(np.float64)
         v = b + h @ w.T + s * gen.standard_normal(v.shape)
     return v
-
-
-METHODS = ("sm", "dsm", "ssm", "cd", "pcd")
-
-
-def batch_gradient(method, params, batch, *, k, noise_scale, persistent, gen):
-    """The gradient of the method's loss on one batch (sum over its rows), and the new
-    persistent chains for PCD."""
-    w, b, c, log_s = params
-    if method == "sm":
-        return sm_gradient(w, b, c, log_s, batch), persistent
-    if method == "dsm":  # antithetic pair: +-e, each half the weight
-        noise = noise_scale * gen.standard_normal(batch.shape)
-        plus = dsm_gradient(w, b, c, log_s, batch, noise, noise_scale)
-        minus = dsm_gradient(w, b, c, log_s, batch, -noise, noise_scale)
-        return tuple(0.5 * (a + b_) for a, b_ in zip(plus, minus, strict=True)), persistent
-    if method == "ssm":
-        projections = gen.standard_normal(batch.shape)
-        return ssm_gradient(w, b, c, log_s, batch, projections), persistent
-    positive = neg_free_energy_gradient(w, b, c, log_s, batch)
-    if method == "cd":
-        negative_v, scale = gibbs(w, b, c, log_s, batch, k, gen), 1.0
-    else:
-        persistent = gibbs(w, b, c, log_s, persistent, k, gen)
-        negative_v, scale = persistent, batch.shape[0] / persistent.shape[0]
-    negative = neg_free_energy_gradient(w, b, c, log_s, negative_v)
-    return tuple(scale * n_ - p_ for p_, n_ in zip(positive, negative, strict=True)), persistent

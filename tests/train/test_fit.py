@@ -67,7 +67,8 @@ def test_replica_swaps_keep_each_tempered_distribution():
     # exact tempered marginals of a tiny RBM; one swap sweep over 40,000 replica pairs drawn
     # from them must leave each replica's histogram within 4 standard errors of its marginal
     from partition.models.testsystems import all_states
-    from partition.train.fit import _swap_replicas, _tempered_log_prob
+    from partition.train.pcd import swap_replicas as _swap_replicas
+    from partition.train.pcd import tempered_log_prob as _tempered_log_prob
 
     model = pt.BernoulliRBM.random(3, 2, weight_scale=1.5, bias_scale=1.0, rng=5)
     states = all_states(3)

@@ -146,7 +146,7 @@ def test_well_specified_fits_reach_the_true_models_likelihood(method, settings):
 def test_bad_input_is_refused_before_training(kwargs, error, match, monkeypatch):
     import partition.train.fit as fit_module
 
-    monkeypatch.setattr(fit_module, "_fit_gaussian", lambda *a, **k: pytest.fail("ran"))
+    monkeypatch.setattr(fit_module, "_train", lambda *a, **k: pytest.fail("ran"))
     args = {"data": np.random.default_rng(0).normal(size=(5, 3)), "n_hidden": 2,
             "visible": "gaussian", "method": "sm", **kwargs}  # fmt: skip
     with pytest.raises(error, match=match):
