@@ -89,18 +89,28 @@ def correlated_gaussian(dim: int = 10, *, condition: float = 10.0, seed: int = 0
     return target
 
 
-def gaussian_mixture(dim: int = 2, *, separation: float = 8.0, scale: float = 1.0) -> LogDensity:
+def gaussian_mixture(
+    dim: int = 2, *, separation: float = 8.0, scale: float = 1.0, n_modes: int | None = None
+) -> LogDensity:
     """Equal-weight mixture of isotropic Gaussians ``N(mu_k, scale^2 I)``, normalised.
 
     In 2-D the four modes sit at ``(+-s/2, +-s/2)``; in ``d`` dimensions two modes sit at
-    ``+-(s/2) (1, ..., 1) / sqrt(d)`` (``s`` apart). The base of its path is ``N(0, s^2 I)``,
-    wide enough to cover every mode.
+    ``+-(s/2) (1, ..., 1) / sqrt(d)`` (``s`` apart). With ``n_modes=3`` (``d >= 2``) three
+    modes sit on a circle in the first two coordinates, each ``s`` from the others. The base
+    of its path is ``N(0, s^2 I)``, wide enough to cover every mode.
     """
     dim = check_int(dim, "dim", minimum=1, maximum=10_000)
     separation = check_positive_float(separation, "separation")
     scale = check_positive_float(scale, "scale")
     half = separation / 2.0
-    if dim == 2:
+    if n_modes is not None and (n_modes != 3 or dim < 2):
+        raise ValueError(f"n_modes must be None, or 3 with dim >= 2; got {n_modes} (dim {dim})")
+    if n_modes == 3:
+        angles = 2.0 * math.pi * np.arange(3) / 3.0
+        means = np.zeros((3, dim))
+        means[:, 0] = separation / math.sqrt(3.0) * np.cos(angles)
+        means[:, 1] = separation / math.sqrt(3.0) * np.sin(angles)
+    elif dim == 2:
         means = np.array([[half, half], [half, -half], [-half, half], [-half, -half]])
     else:
         unit = np.ones(dim) / math.sqrt(dim)

@@ -275,6 +275,27 @@ def test_double_well_series_matches_quadrature_and_many_well_sampler():
     assert np.mean(draws > 0) > 0.5  # the +x/2 tilt favours the right well
 
 
+def test_three_mode_mixture_is_normalised_with_modes_equally_far_apart():
+    from scipy.spatial.distance import pdist
+
+    from partition.models.continuous_systems import gaussian_mixture
+
+    target = gaussian_mixture(6, separation=8.0, n_modes=3)
+    draws = target.sample_exactly(30_000, np.random.default_rng(1))
+    # importance sampling from a wide normal: an independent route to Z = 1
+    gen = np.random.default_rng(2)
+    x = 6.0 * gen.standard_normal((400_000, 6))
+    log_q = -0.5 * (x**2).sum(1) / 36.0 - 3.0 * math.log(2 * math.pi * 36.0)
+    w = np.exp(target.log_unnormalized_prob(x) - log_q)
+    assert abs(w.mean() - 1.0) < 4 * w.std() / math.sqrt(w.size)
+    # each exact draw labelled by its nearest mode direction; the modes' means s apart
+    labels = np.argmax(draws[:, :2] @ np.array([[1, -0.5, -0.5], [0, 0.866, -0.866]]), axis=1)
+    means = np.array([draws[labels == k].mean(0) for k in range(3)])
+    np.testing.assert_allclose(pdist(means), 8.0, atol=0.1)
+    with pytest.raises(ValueError, match="n_modes must be None, or 3"):
+        gaussian_mixture(6, n_modes=4)
+
+
 @pytest.mark.parametrize(
     ("make", "match", "error"),
     [
