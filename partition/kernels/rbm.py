@@ -85,6 +85,24 @@ def sample_base(base_bias, visible, state):
         draw_bernoulli(base_bias, 1.0, visible[c], state, c)
 
 
+@jit(reassoc=True)
+def softplus_row_sums(act, beta, out):
+    """``out[c] = sum_j softplus(beta act[c, j])``: the hidden units' part of ``log p*_beta``
+    for SMC's search over beta. Serial: 1,000 x 20 takes 0.08 ms, less than waking the
+    threads (0.5 ms with ``prange`` on a 2-core machine)."""
+    n_hidden = act.shape[1]
+    for c in range(act.shape[0]):
+        total = 0.0
+        for j0 in range(0, n_hidden, CHUNK):  # product form: one log per chunk
+            prod = 1.0
+            for j in range(j0, min(j0 + CHUNK, n_hidden)):
+                x = beta * act[c, j]
+                total += max(x, 0.0)
+                prod *= 1.0 + exp_neg(abs(x))
+            total += math.log(prod)
+        out[c] = total
+
+
 @jit(reassoc=True, inline="always")
 def _activations(weights, bias, units, out):
     """``out = bias + units @ weights`` for binary ``units``, adding the rows that are on."""

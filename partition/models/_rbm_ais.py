@@ -157,6 +157,21 @@ class RBMAnnealingPath:
         act = beta * (states @ m.weights + m.hidden_bias)
         return states @ bias + _softplus(act).sum(1)
 
+    def log_f_function(self, states: np.ndarray):
+        """``beta -> log_f(states, beta)`` with the products done once (SMC's search)."""
+        from partition.kernels.rbm import softplus_row_sums
+
+        m = self.model
+        act = np.ascontiguousarray(states @ m.weights + m.hidden_bias, dtype=np.float64)
+        base, model = states @ self.base_bias, states @ m.visible_bias
+        hidden = np.empty(act.shape[0])
+
+        def log_f(beta):
+            softplus_row_sums(act, float(beta), hidden)
+            return (1.0 - beta) * base + beta * model + hidden
+
+        return log_f
+
     def validate_states(self, states, name: str) -> np.ndarray:
         """Binary visible states ``(n, n_visible)``, the chains' starting points."""
         return self.model.validate_states(states, name)

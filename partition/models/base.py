@@ -78,7 +78,12 @@ class AnnealingPath(Protocol):
         ...
 
     def log_f(self, states: np.ndarray, beta: float) -> np.ndarray:
-        """``log p*_beta(x)`` for states ``(n, n_units)`` (NumPy; the kernels' reference)."""
+        """``log p*_beta(x)`` for states ``(n, n_units)`` (NumPy; the kernels' reference).
+
+        SMC's adaptive search (:func:`partition.smc`) calls it for many ``beta`` on the
+        same states; a path may also offer ``log_f_function(states)``, returning a callable
+        ``beta -> log_f(states, beta)`` that does the products once (the built-in families
+        do), which the search then uses instead."""
         ...
 
     def validate_states(self, states, name: str) -> np.ndarray:
@@ -98,8 +103,12 @@ class AnnealingPath(Protocol):
     ) -> AbstractContextManager[SegmentRunner]:
         """The segment runner for a run of ``n_chains`` chains through the whole schedule
         ``betas`` (a context: thread limits; paths that tune their transitions to the
-        schedule, by a pilot run, see it here). The driver then calls ``advance`` on
-        consecutive segments of ``betas``, after one call on ``betas[:1]``."""
+        schedule, by a pilot run, see it here). The AIS driver then calls ``advance`` on
+        consecutive segments of ``betas``, after one call on ``betas[:1]``. SMC
+        (:func:`partition.smc`) with an adaptive schedule passes a grid instead and calls
+        ``advance`` on pairs of temperatures it chooses as it goes, between the grid's
+        points: a runner that tunes to ``betas`` must interpolate there (the continuous
+        family interpolates its pilot's log step sizes in beta)."""
         ...
 
 

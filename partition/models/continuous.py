@@ -377,6 +377,12 @@ class LogDensityPath:
         lb = self.model.base.log_unnormalized_prob(states)
         return (1.0 - beta) * lb + beta * self.model._log_prob_rows(states)
 
+    def log_f_function(self, states: np.ndarray):
+        """``beta -> log_f(states, beta)`` with both log densities evaluated once."""
+        lb = self.model.base.log_unnormalized_prob(states)
+        lt = self.model._log_prob_rows(states)
+        return lambda beta: (1.0 - beta) * lb + beta * lt
+
     def validate_states(self, states, name: str) -> np.ndarray:
         return self.model.validate_states(states, name)
 
@@ -452,8 +458,14 @@ class LogDensityPath:
             if state["step_sizes"] is None:
                 state["step_sizes"] = self._pilot(betas, n_sweeps, streams)
             k0 = state["position"]
-            state["position"] += len(segment) - 1
-            return np.ascontiguousarray(state["step_sizes"][k0 : k0 + len(segment)])
+            sizes = state["step_sizes"]
+            if np.array_equal(segment, betas[k0 : k0 + len(segment)]):  # the next segment
+                state["position"] += len(segment) - 1
+                return np.ascontiguousarray(sizes[k0 : k0 + len(segment)])
+            # temperatures off the schedule (SMC chooses them as it goes): the pilot's log
+            # step sizes interpolated in beta, still fixed before the run's chains started
+            order = np.argsort(betas, kind="stable")
+            return np.exp(np.interp(segment, betas[order], np.log(sizes[order])))
 
         def advance(segment, transition_at_end, states, streams, log_w):
             if len(segment) < 2:  # nothing to do (the driver's first call compiles)

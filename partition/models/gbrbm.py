@@ -422,6 +422,15 @@ class GBRBMAnnealingPath:
         act = m.hidden_bias + (states * inv_var) @ m.weights
         return -(1.0 - beta) * q_a - beta * q_b + softplus(beta * act).sum(1)
 
+    def log_f_function(self, states: np.ndarray):
+        """``beta -> log_f(states, beta)`` with the products done once (SMC's search)."""
+        m = self.model
+        inv_var = 1.0 / m.sigma**2
+        q_a = 0.5 * ((states - self.base_mean) ** 2 * inv_var).sum(1)
+        q_b = 0.5 * ((states - m.visible_bias) ** 2 * inv_var).sum(1)
+        act = m.hidden_bias + (states * inv_var) @ m.weights
+        return lambda beta: -(1.0 - beta) * q_a - beta * q_b + softplus(beta * act).sum(1)
+
     def validate_states(self, states, name: str) -> np.ndarray:
         return self.model.validate_states(states, name)
 
