@@ -18,6 +18,7 @@ from partition.estimators.model_comparison import (
     bayes_factor,
     posterior_model_probabilities,
 )
+from partition.estimators.smc import adaptive_schedule, smc
 from partition.models import load_model
 from partition.models.continuous import LogDensity, Normal
 from partition.models.gbrbm import GaussianBernoulliRBM
@@ -53,6 +54,7 @@ __all__ = [
     "Normal",
     "TrainingDivergedError",
     "UnreliableEstimateWarning",
+    "adaptive_schedule",
     "ais",
     "bar",
     "bayes_factor",
@@ -70,5 +72,6 @@ __all__ = [
     "posterior_model_probabilities",
     "raise_log_likelihood",
     "reverse_ais",
+    "smc",
     "transitions",
 ]

@@ -6,8 +6,10 @@ from partition.estimators.bridge import bar, bridge
 from partition.estimators.bridge_sampling import bridge_sampling
 from partition.estimators.exact import exact_log_z, exact_sample
 from partition.estimators.likelihood import log_likelihood
+from partition.estimators.smc import adaptive_schedule, smc
 
 __all__ = [
+    "adaptive_schedule",
     "ais",
     "bar",
     "bdmc",
@@ -18,4 +20,5 @@ __all__ = [
     "log_likelihood",
     "raise_log_likelihood",
     "reverse_ais",
+    "smc",
 ]

@@ -45,8 +45,11 @@ def ais(
         Independent annealing runs (>= 2).
     schedule : str, int or array_like
         ``"salakhutdinov_murray"`` (default, 14,500 intervals), ``"linear"``,
-        ``"geometric"``, ``"sigmoid"`` (1,000 intervals each), an int (that many intervals
-        of the sigmoid schedule), or an array of betas from 0 to 1, non-decreasing.
+        ``"geometric"``, ``"sigmoid"`` (1,000 intervals each), ``"adaptive"`` (1,000
+        intervals at equal steps of thermodynamic length, from an SMC pilot run of 256
+        particles: :func:`~partition.adaptive_schedule`, whose cost lands in
+        ``info["schedule_pilot"]``), an int (that many intervals of the sigmoid schedule),
+        or an array of betas from 0 to 1, non-decreasing.
     n_sweeps : int
         Transitions (sweeps) per intermediate temperature.
     transition : str or transition object, optional
@@ -120,6 +123,8 @@ def ais(
         "n_sweeps": n_sweeps,
         "schedule": betas,
     }
+    if config.schedule_info is not None:
+        info["schedule_pilot"] = config.schedule_info
     return LogZEstimate.from_log_weights(
         log_w,
         method="ais (linked bridges)" if bridges else "ais",

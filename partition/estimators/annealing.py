@@ -65,6 +65,8 @@ class AnnealingConfig:
     confidence_level: float
     progress: bool
     rng: np.random.Generator
+    #: How an adaptive schedule was chosen (its pilot's cost), None for a given one.
+    schedule_info: dict[str, Any] | None = None
 
     @classmethod
     def build(
@@ -82,15 +84,27 @@ class AnnealingConfig:
         **options,
     ) -> AnnealingConfig:
         """Check every setting of estimator ``what`` and build the family's path (which
-        checks the transition and the family's ``options``); raise before any run."""
+        checks the transition and the family's ``options``); raise before any run.
+
+        ``schedule="adaptive"`` chooses 1,000 temperatures by an SMC pilot run
+        (:func:`partition.estimators.smc.adaptive_schedule`), after every check."""
         n_chains = check_int(n_chains, "n_chains", minimum=2, maximum=MAX_CHAINS)
         n_sweeps = check_int(n_sweeps, "n_sweeps", minimum=1, maximum=MAX_SWEEPS)
         level = check_probability(confidence_level, "confidence_level")
         progress = check_bool(progress, "progress")
-        betas = make_schedule(schedule)
+        adaptive = isinstance(schedule, str) and schedule == "adaptive"
+        betas = None if adaptive else make_schedule(schedule)
         gen = as_generator(rng)
         path = annealing_path(model, what, transition, **options)
-        return cls(path, betas, n_chains, n_sweeps, level, progress, gen)
+        schedule_info = None
+        if adaptive:
+            from partition.estimators.smc import adaptive_schedule
+
+            betas, schedule_info = adaptive_schedule(
+                model, transition=transition, n_sweeps=n_sweeps, return_info=True,
+                rng=int(gen.integers(2**63)), **options,
+            )  # fmt: skip
+        return cls(path, betas, n_chains, n_sweeps, level, progress, gen, schedule_info)
 
     def anneal(self, betas: np.ndarray | None = None, **kwargs):
         """:func:`anneal` on this path with these settings (``betas``, ``n_chains`` and the

@@ -127,6 +127,11 @@ def make_schedule(schedule, name: str = "schedule") -> np.ndarray:
     >>> len(make_schedule("salakhutdinov_murray")), len(make_schedule(100))
     (14501, 101)
     """
+    if isinstance(schedule, str) and schedule == "adaptive":
+        raise ValueError(
+            f"{name}='adaptive' is chosen from the model: pt.ais, pt.reverse_ais, pt.bdmc and "
+            "pt.smc take it, or build one with pt.adaptive_schedule(model, n_temperatures)"
+        )
     if isinstance(schedule, str):
         builders = {
             "salakhutdinov_murray": salakhutdinov_murray,

@@ -1,0 +1,425 @@
+"""Sequential Monte Carlo samplers with adaptive tempering (Del Moral, Doucet & Jasra 2006).
+
+Particles start from exact draws of the family's base (``beta = 0``) and move along the
+same geometric path as AIS, through the same transitions and kernels
+(:class:`partition.models.base.AnnealingPath`); unlike AIS they
+
+- choose each next temperature from themselves: the largest ``beta`` whose conditional ESS
+  (Zhou, Johansen & Aston 2016) or ESS of the reweighted particles stays at ``target_ess``,
+  found by a bracketing root search (:func:`scipy.optimize.brentq`) on ``path.log_f``;
+- resample when the weights degenerate (ESS below ``resample_threshold`` of the particles),
+  by one of :data:`RESAMPLING`, with the uniforms drawn from the run's generator;
+- report a *single-run* error bar: the estimator of Lee & Whiteley (2018), which follows
+  each particle's ancestor at time 0 (its "Eve"), with the number of resampling events as
+  its exponent when resampling is adaptive (Du & Guyader 2021).
+
+Each step reweights the particles by ``p*_{beta'} / p*_beta`` and then moves them by
+``n_sweeps`` transitions that leave ``p_{beta'}`` invariant (the runner's ``advance`` on the
+two temperatures, AIS's kernel); resampling then acts on the moved particles with the same
+weights. ``Z_hat = Z_0 prod_t sum_i W_i^(t-1) w_i^(t)`` is unbiased for Z whatever the
+schedule rule, resampling scheme or threshold. Particle slot ``i`` always draws from stream
+``i`` (:mod:`partition.kernels._random`), so a run is a function of its seed alone, at any
+thread count.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+from scipy.optimize import brentq
+
+from partition._progress import Progress
+from partition._rng import RNGLike
+from partition._validation import MAX_CHAINS, check_int, check_probability, check_real
+from partition.estimators.annealing import AnnealingConfig
+from partition.estimators.schedules import geometric
+from partition.kernels._random import seed_streams
+from partition.results import LogZEstimate, UnreliableEstimateWarning
+
+RESAMPLING = ("multinomial", "systematic", "stratified", "residual")
+CRITERIA = ("cess", "ess")
+#: Temperatures of the grid the family's transitions are tuned on (continuous targets'
+#: step sizes) when the schedule is adaptive.
+TUNING_GRID = 200
+
+
+def _check_choice(value, name: str, choices: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def resample(weights, scheme: str, gen: np.random.Generator) -> np.ndarray:
+    """Ancestor indices (ascending) of ``len(weights)`` offspring drawn by ``scheme``.
+
+    Every scheme gives each particle ``N W_i`` offspring on average (``W`` the normalised
+    weights); they differ in the variance of the counts: multinomial (independent draws)
+    most, then residual (``floor(N W_i)`` copies, the rest multinomial), stratified (one
+    uniform per stratum ``[k, k + 1) / N``) and systematic (one uniform for all strata).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from partition.estimators.smc import resample
+    >>> resample([0.5, 0.25, 0.25, 0.0], "systematic", np.random.default_rng(0)).tolist()
+    [0, 0, 1, 2]
+    """
+    _check_choice(scheme, "resampling", RESAMPLING)
+    w = np.asarray(weights, dtype=np.float64)
+    w = w / w.sum()
+    n = w.size
+    cdf = np.cumsum(w)
+    cdf[-1] = 1.0
+    if scheme == "residual":
+        copies = np.floor(n * w).astype(np.int64)
+        rest = n - int(copies.sum())
+        fixed = np.repeat(np.arange(n), copies)
+        if rest == 0:
+            return fixed
+        residual = n * w - copies
+        cdf = np.cumsum(residual / residual.sum())
+        cdf[-1] = 1.0
+        drawn = np.searchsorted(cdf, gen.random(rest), side="right")
+        return np.sort(np.concatenate([fixed, np.minimum(drawn, n - 1)]))
+    if scheme == "multinomial":
+        u = np.sort(gen.random(n))
+    elif scheme == "stratified":
+        u = (np.arange(n) + gen.random(n)) / n
+    else:  # systematic
+        u = (np.arange(n) + gen.random()) / n
+    return np.minimum(np.searchsorted(cdf, u, side="right"), n - 1)
+
+
+def _lse(a: np.ndarray) -> float:
+    """``log sum exp(a)`` (scipy's ``logsumexp`` costs about 0.5 ms a call in its array-API
+    layer, which SMC's search calls thousands of times)."""
+    top = float(np.max(a))
+    return top + math.log(float(np.sum(np.exp(a - top))))
+
+
+def _criterion(log_w: np.ndarray, log_inc: np.ndarray, criterion: str) -> float:
+    """CESS / N (``(sum W g)^2 / sum W g^2``) or the ESS / N of the reweighted particles,
+    for normalised log weights ``log_w`` and log increments ``log_inc``."""
+    a = log_w + log_inc
+    if criterion == "cess":
+        return float(np.exp(2.0 * _lse(a) - _lse(a + log_inc)))
+    return float(np.exp(2.0 * _lse(a) - _lse(2.0 * a)) / log_w.size)
+
+
+def _eve_relative_variance(log_w: np.ndarray, eve: np.ndarray, n_resampled: int) -> float:
+    """Lee & Whiteley's (2018) estimate of ``Var(Z_hat / Z)`` from the final normalised
+    weights and each particle's Eve index: ``1 - (N / (N - 1))^(m + 1) (1 - sum_e W_e^2)``,
+    ``W_e`` the weight of Eve ``e``'s descendants, ``m`` the resampling events."""
+    n = log_w.size
+    w = np.exp(log_w - _lse(log_w))
+    by_eve = np.bincount(eve, weights=w, minlength=n)
+    factor = math.exp((n_resampled + 1) * math.log1p(1.0 / (n - 1)))
+    return max(1.0 - factor * (1.0 - float(np.sum(by_eve**2))), 0.0)
+
+
+def smc(
+    model: Any,
+    *,
+    n_particles: int = 1000,
+    transition=None,
+    n_sweeps: int = 1,
+    schedule="adaptive",
+    target_ess: float = 0.9,
+    criterion: str = "cess",
+    resampling: str = "systematic",
+    resample_threshold: float = 0.5,
+    max_temperatures: int = 100_000,
+    confidence_level: float = 0.95,
+    progress: bool = False,
+    rng: RNGLike = None,
+    **options,
+) -> LogZEstimate:
+    """Estimate log Z by a sequential Monte Carlo sampler with adaptive tempering.
+
+    Parameters
+    ----------
+    model
+        A model family (:class:`partition.models.base.ModelFamily`): a
+        :class:`~partition.BernoulliRBM`, :class:`~partition.GaussianBernoulliRBM`,
+        :class:`~partition.IsingModel`, :class:`~partition.LogDensity`, or your own.
+    n_particles : int
+        Particles (>= 2).
+    transition : str or transition object, optional
+        The family's transition, as for :func:`~partition.ais` (None: its default).
+    n_sweeps : int
+        Transitions (sweeps) per temperature.
+    schedule : "adaptive", str, int or array_like
+        ``"adaptive"`` (default) chooses each temperature from the particles; anything
+        :func:`~partition.ais` accepts fixes them.
+    target_ess : float
+        In (0, 1): the conditional ESS (or ESS) fraction each adaptive step keeps.
+        Closer to 1 means more, smaller steps.
+    criterion : {"cess", "ess"}
+        Conditional ESS (Zhou, Johansen & Aston 2016; the default, right with adaptive
+        resampling) or the ESS of the reweighted particles.
+    resampling : {"systematic", "stratified", "residual", "multinomial"}
+        The resampling scheme (:func:`resample`).
+    resample_threshold : float
+        Resample when the ESS falls below this fraction of the particles; 0 never
+        resamples (annealed importance sampling with adaptive temperatures), 1 always.
+    max_temperatures : int
+        The most temperatures an adaptive run may take before it stops with an error.
+    confidence_level : float
+        Level of the reported interval.
+    progress : bool
+        A progress bar over beta on stderr.
+    rng : int, SeedSequence, Generator or None
+        Seed: the particles' streams, the resampling uniforms.
+    **options
+        The family's own options, as for :func:`~partition.ais` (``data``, ``base``, ...).
+
+    Returns
+    -------
+    LogZEstimate
+        ``method="smc"``. ``stderr`` is the single-run estimate ``sqrt(log(1 + V))`` with
+        ``V`` Lee & Whiteley's estimate of ``Var(Z_hat / Z)``; the interval is
+        ``log_z -+ z * stderr``. ``log_weights`` are the final particles' weights (their
+        log-mean-exp is 0), ``ess`` their ESS. ``info`` holds ``betas`` (the temperatures),
+        ``ess`` and ``cess`` per step (fractions), ``resampled`` (the steps after which
+        the particles were resampled), ``n_resampling``, ``n_eves`` (distinct ancestors
+        left at the end), ``relative_variance``, ``n_log_f_evaluations`` (the adaptive
+        search's), the transition's statistics (``acceptance_rate``, ``n_steps``, ...),
+        ``seconds`` and ``seed_entropy``.
+
+    Warns
+    -----
+    UnreliableEstimateWarning
+        When fewer than 2 % of the particles' ancestors survive, which makes the single-run
+        error bar unreliable (too many resampling events for the particles: use more
+        particles or a lower ``resample_threshold``).
+
+    Notes
+    -----
+    SMC needs all particles at every resampling step, so a run cannot be split over
+    processes as AIS's chains can; run several independent SMC runs instead and combine
+    them (their mean in Z, their spread as the error).
+
+    Examples
+    --------
+    >>> import partition as pt
+    >>> rbm = pt.BernoulliRBM.random(12, 6, weight_scale=0.5, rng=0)
+    >>> est = pt.smc(rbm, n_particles=200, rng=1)
+    >>> exact = pt.exact_log_z(rbm).log_z
+    >>> abs(est.log_z - exact) < 4 * est.stderr + 1e-3
+    True
+    >>> float(est.info["betas"][0]), float(est.info["betas"][-1])
+    (0.0, 1.0)
+    """
+    n_particles = check_int(n_particles, "n_particles", minimum=2, maximum=MAX_CHAINS)
+    target_ess = check_probability(target_ess, "target_ess")
+    criterion = _check_choice(criterion, "criterion", CRITERIA)
+    resampling = _check_choice(resampling, "resampling", RESAMPLING)
+    resample_threshold = check_real(resample_threshold, "resample_threshold")
+    if not 0.0 <= resample_threshold <= 1.0:
+        raise ValueError(f"resample_threshold must lie in [0, 1], got {resample_threshold}")
+    max_temperatures = check_int(max_temperatures, "max_temperatures", minimum=1)
+    adaptive = isinstance(schedule, str) and schedule == "adaptive"
+    config = AnnealingConfig.build(
+        model, "smc", n_chains=n_particles, schedule=geometric(TUNING_GRID) if adaptive
+        else schedule, n_sweeps=n_sweeps, transition=transition,
+        confidence_level=confidence_level, progress=progress, rng=rng, **options,
+    )  # fmt: skip
+    path, gen, n = config.path, config.rng, n_particles
+    run = _Run(path, n, criterion, target_ess)
+    streams, entropy = seed_streams(gen, n)
+    states = path.new_states(n)
+    log_w = np.full(n, -math.log(n))  # normalised
+    eve = np.arange(n)
+    log_z = float(path.log_z_base)
+    betas, ess_trace, cess_trace, resampled = [0.0], [], [], []
+    bar = Progress(1000, f"SMC ({n} particles)", config.progress, unit="permille")
+    start = time.perf_counter()
+    with path.runner(n, config.n_sweeps, config.betas) as runner:
+        compile_start = time.perf_counter()  # numba compiles on the first calls
+        path.sample_base(states[:0], streams[:0])
+        runner.advance(config.betas[:1], False, states[:0], streams[:0], log_w[:0])
+        compile_seconds = time.perf_counter() - compile_start
+        path.sample_base(states, streams)
+        beta = 0.0
+        while beta < 1.0:
+            if len(betas) > max_temperatures:
+                bar.close()
+                raise RuntimeError(
+                    f"smc took more than max_temperatures={max_temperatures} temperatures "
+                    f"and reached beta={beta:.3g}; lower target_ess or raise max_temperatures"
+                )
+            nxt = run.next_beta(states, log_w, beta) if adaptive else config.betas[len(betas)]
+            log_inc = np.zeros(n)
+            runner.advance(np.array([beta, nxt]), nxt < 1.0, states, streams, log_inc)
+            if not np.all(np.isfinite(log_inc)):
+                bar.close()
+                raise FloatingPointError(f"smc: non-finite weight increments at beta={nxt}")
+            cess_trace.append(_criterion(log_w, log_inc, "cess"))
+            step = float(_lse(log_w + log_inc))
+            log_z += step
+            log_w = log_w + log_inc - step
+            ess = float(math.exp(-_lse(2.0 * log_w)) / n)
+            ess_trace.append(ess)
+            beta = float(nxt)
+            betas.append(beta)
+            if beta < 1.0 and ess < resample_threshold:
+                ancestors = resample(np.exp(log_w), resampling, gen)
+                states[:] = states[ancestors]
+                eve = eve[ancestors]
+                log_w = np.full(n, -math.log(n))
+                resampled.append(len(betas) - 1)
+            bar.update(int(1000 * beta))
+    bar.close()
+    info: dict[str, Any] = {**path.describe(), **runner.info}
+    relative_variance = _eve_relative_variance(log_w, eve, len(resampled))
+    n_eves = int(np.unique(eve).size)
+    if n_eves < max(2, 0.02 * n):
+        import warnings
+
+        warnings.warn(
+            f"smc: only {n_eves} of {n} particles' ancestors survive the {len(resampled)} "
+            "resampling events: the single-run error bar is unreliable; use more particles "
+            "or a lower resample_threshold",
+            UnreliableEstimateWarning,
+            stacklevel=2,
+        )
+    info.update(
+        betas=np.array(betas),
+        n_temperatures=len(betas) - 1,
+        n_sweeps=config.n_sweeps,
+        ess=np.array(ess_trace),
+        cess=np.array(cess_trace),
+        resampled=np.array(resampled, dtype=np.int64),
+        n_resampling=len(resampled),
+        n_eves=n_eves,
+        relative_variance=relative_variance,
+        n_log_f_evaluations=run.n_evaluations,
+        schedule="adaptive" if adaptive else "fixed",
+        criterion=criterion,
+        target_ess=target_ess,
+        resampling=resampling,
+        resample_threshold=resample_threshold,
+        seconds=time.perf_counter() - start - compile_seconds,
+        compile_seconds=compile_seconds,
+        seed_entropy=entropy,
+    )
+    final = log_w + math.log(n)
+    return LogZEstimate.normal(
+        log_z,
+        math.sqrt(math.log1p(relative_variance)),
+        method="smc",
+        confidence_level=config.confidence_level,
+        n_samples=n,
+        ess=float(math.exp(-_lse(2.0 * log_w))),
+        log_weights=final,
+        info=info,
+    )
+
+
+class _Run:
+    """The adaptive rule: the next beta by a bracketing root search on the criterion."""
+
+    def __init__(self, path, n, criterion, target):
+        self.path, self.n, self.criterion, self.target = path, n, criterion, target
+        self.n_evaluations = 0
+
+    def next_beta(self, states, log_w, beta) -> float:
+        make = getattr(self.path, "log_f_function", None)  # optional: products done once
+        log_f = make(states) if make is not None else lambda b: self.path.log_f(states, b)
+        here = np.asarray(log_f(beta), dtype=np.float64)
+
+        def gap(b):
+            self.n_evaluations += 1
+            inc = np.asarray(log_f(b), dtype=np.float64) - here
+            return _criterion(log_w, inc, self.criterion) - self.target
+
+        if gap(1.0) >= 0.0:
+            return 1.0
+        nxt = brentq(gap, beta, 1.0, xtol=1e-12, rtol=1e-6, maxiter=200)
+        return max(float(nxt), float(np.nextafter(beta, 2.0)))  # always a step forward
+
+
+def adaptive_schedule(
+    model: Any,
+    n_temperatures: int = 1000,
+    *,
+    n_pilot: int = 256,
+    transition=None,
+    n_sweeps: int = 1,
+    target_ess: float = 0.9,
+    return_info: bool = False,
+    rng: RNGLike = None,
+    **options,
+):
+    """An AIS schedule of ``n_temperatures`` intervals chosen by a cheap SMC pilot run.
+
+    The pilot (:func:`smc` with ``n_pilot`` particles, the same transition, sweeps and
+    family options) steps at constant conditional ESS ``target_ess``. Each of its steps
+    adds ``sqrt(-log CESS)`` to a running length, which approximates the thermodynamic
+    length of the path (for small steps ``-log CESS`` is the variance of the log weight
+    increment). The schedule puts its temperatures at equal steps of that length, by linear
+    interpolation between the pilot's temperatures, so AIS spends its temperatures where
+    the distributions change fastest. The result is deterministic for a seed.
+    ``pt.ais(model, schedule="adaptive")`` uses it with the defaults.
+
+    Parameters
+    ----------
+    model
+        A model family, as for :func:`smc`.
+    n_temperatures : int
+        Intervals of the schedule (it has ``n_temperatures + 1`` betas, from 0 to 1).
+    n_pilot : int
+        Particles of the pilot run.
+    transition, n_sweeps, **options
+        As for :func:`smc` and the AIS run that will use the schedule.
+    target_ess : float
+        The pilot's conditional-ESS target per step, in (0, 1).
+    return_info : bool
+        Also return the pilot's cost: a dict with ``pilot_temperatures``,
+        ``pilot_particles``, ``pilot_sweeps`` (transitions over all particles),
+        ``pilot_seconds`` and the pilot's ``betas``.
+    rng : int, SeedSequence, Generator or None
+        Seed of the pilot.
+
+    Returns
+    -------
+    numpy.ndarray or (numpy.ndarray, dict)
+        The betas, from 0 to 1, non-decreasing.
+
+    Examples
+    --------
+    >>> import partition as pt
+    >>> rbm = pt.BernoulliRBM.random(12, 6, weight_scale=0.5, rng=0)
+    >>> betas = pt.adaptive_schedule(rbm, 200, rng=0)
+    >>> len(betas), float(betas[0]), float(betas[-1])
+    (201, 0.0, 1.0)
+    """
+    n_temperatures = check_int(n_temperatures, "n_temperatures", minimum=1, maximum=10**7)
+    n_pilot = check_int(n_pilot, "n_pilot", minimum=2, maximum=MAX_CHAINS)
+    if not isinstance(return_info, bool):
+        raise TypeError(f"return_info must be True or False, got {return_info!r}")
+    pilot = smc(
+        model, n_particles=n_pilot, transition=transition, n_sweeps=n_sweeps,
+        target_ess=target_ess, rng=rng, **options,
+    )  # fmt: skip
+    pilot_betas = np.asarray(pilot.info["betas"], dtype=np.float64)
+    step_lengths = np.sqrt(-np.log(np.clip(pilot.info["cess"], 1e-300, 1.0)))
+    length = np.concatenate([[0.0], np.cumsum(step_lengths)])
+    if length[-1] > 0.0:
+        betas = np.interp(np.linspace(0.0, length[-1], n_temperatures + 1), length, pilot_betas)
+    else:  # the base is the model: any schedule is exact
+        betas = np.linspace(0.0, 1.0, n_temperatures + 1)
+    betas[0], betas[-1] = 0.0, 1.0
+    betas = np.maximum.accumulate(betas)
+    if not return_info:
+        return betas
+    return betas, {
+        "pilot_temperatures": int(pilot.info["n_temperatures"]),
+        "pilot_particles": n_pilot,
+        "pilot_sweeps": int(pilot.info.get("n_steps", 0)),
+        "pilot_seconds": float(pilot.info["seconds"]),
+        "pilot_betas": pilot_betas,
+    }
