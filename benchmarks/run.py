@@ -24,6 +24,7 @@ from benchmarks import (
     bench_exact,
     bench_grbm,
     bench_ising,
+    bench_smc,
     bench_training,
 )
 from benchmarks.harness import run, write
@@ -40,6 +41,7 @@ BENCHMARKS = {
     "exact": (bench_exact, "exact_log_z versus chunked NumPy enumeration"),
     "grbm": (bench_grbm, "Gaussian-Bernoulli RBMs: training methods by exact test log-likelihood"),
     "ising": (bench_ising, "Ising sweeps versus a NumPy checkerboard heat bath"),
+    "smc": (bench_smc, "adaptive SMC and adaptive AIS against fixed-schedule AIS, and blackjax"),
 }
 
 
