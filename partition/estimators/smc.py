@@ -9,9 +9,15 @@ same geometric path as AIS, through the same transitions and kernels
   found by a bracketing root search (:func:`scipy.optimize.brentq`) on ``path.log_f``;
 - resample when the weights degenerate (ESS below ``resample_threshold`` of the particles),
   by one of :data:`RESAMPLING`, with the uniforms drawn from the run's generator;
-- report a *single-run* error bar: the estimator of Lee & Whiteley (2018), which follows
-  each particle's ancestor at time 0 (its "Eve"), with the number of resampling events as
-  its exponent when resampling is adaptive (Du & Guyader 2021).
+- report a *single-run* error bar from each particle's ancestor at time 0 (its "Eve"):
+  ``V = 1 - c (1 - sum_e W_e^2)``, ``W_e`` the final weight of Eve ``e``'s descendants.
+  With multinomial resampling ``c = (N / (N - 1))^(m + 1)`` after ``m`` resampling events,
+  the unbiased estimator of Lee & Whiteley (2018), adaptive resampling as in Du & Guyader
+  (2021). The factor corrects for multinomial resampling's offspring noise, which the
+  other schemes mostly avoid: with it their intervals came out too narrow (77% coverage
+  on the digits RBM at CESS 0.99, zero width when resampling at every step), so for them
+  ``c = N / (N - 1)``, the form of Chan & Lai (2013), which covered 90-97% in the same
+  runs.
 
 Each step reweights the particles by ``p*_{beta'} / p*_beta`` and then moves them by
 ``n_sweeps`` transitions that leave ``p_{beta'}`` invariant (the runner's ``advance`` on the
@@ -110,9 +116,10 @@ def _criterion(log_w: np.ndarray, log_inc: np.ndarray, criterion: str) -> float:
 
 
 def _eve_relative_variance(log_w: np.ndarray, eve: np.ndarray, n_resampled: int) -> float:
-    """Lee & Whiteley's (2018) estimate of ``Var(Z_hat / Z)`` from the final normalised
-    weights and each particle's Eve index: ``1 - (N / (N - 1))^(m + 1) (1 - sum_e W_e^2)``,
-    ``W_e`` the weight of Eve ``e``'s descendants, ``m`` the resampling events."""
+    """The Eve estimate of ``Var(Z_hat / Z)`` from the final normalised weights and each
+    particle's Eve index: ``1 - (N / (N - 1))^(m + 1) (1 - sum_e W_e^2)``, ``W_e`` the
+    weight of Eve ``e``'s descendants, ``m`` the multinomial resampling events (0 for the
+    other schemes); clipped at 0."""
     n = log_w.size
     w = np.exp(log_w - _lse(log_w))
     by_eve = np.bincount(eve, weights=w, minlength=n)
@@ -180,7 +187,7 @@ def smc(
     -------
     LogZEstimate
         ``method="smc"``. ``stderr`` is the single-run estimate ``sqrt(log(1 + V))`` with
-        ``V`` Lee & Whiteley's estimate of ``Var(Z_hat / Z)``; the interval is
+        ``V`` the Eve estimate of ``Var(Z_hat / Z)`` (module docstring); the interval is
         ``log_z -+ z * stderr``. ``log_weights`` are the final particles' weights (their
         log-mean-exp is 0), ``ess`` their ESS. ``info`` holds ``betas`` (the temperatures),
         ``ess`` and ``cess`` per step (fractions), ``resampled`` (the steps after which
@@ -274,7 +281,11 @@ def smc(
             bar.update(int(1000 * beta))
     bar.close()
     info: dict[str, Any] = {**path.describe(), **runner.info}
-    relative_variance = _eve_relative_variance(log_w, eve, len(resampled))
+    # Lee & Whiteley's factor corrects for multinomial resampling's offspring noise; the
+    # other schemes make far less, and with it their intervals came out too narrow (zero
+    # width when resampling at every step): without it, as Chan & Lai (2013), they covered
+    counted = len(resampled) if resampling == "multinomial" else 0
+    relative_variance = _eve_relative_variance(log_w, eve, counted)
     n_eves = int(np.unique(eve).size)
     if n_eves < max(2, 0.02 * n):
         import warnings

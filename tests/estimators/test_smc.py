@@ -116,9 +116,19 @@ def test_log_f_function_is_log_f_with_the_products_done_once(model):
         np.testing.assert_allclose(f(beta), path.log_f(states, beta), rtol=1e-12, atol=1e-9)
 
 
-def test_reported_error_matches_the_spread_over_seeds():
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"resample_threshold": 1.0},  # systematic at every step: was zero width
+        {"resample_threshold": 1.0, "resampling": "multinomial"},
+        {"resample_threshold": 1.0, "resampling": "residual"},
+    ],
+    ids=["default", "systematic-every-step", "multinomial-every-step", "residual-every-step"],
+)
+def test_reported_error_matches_the_spread_over_seeds(options):
     exact = pt.exact_log_z(SMALL).log_z
-    runs = [pt.smc(SMALL, n_particles=200, target_ess=0.7, rng=s) for s in range(60)]
+    runs = [pt.smc(SMALL, n_particles=200, target_ess=0.7, rng=s, **options) for s in range(60)]
     errors = np.array([r.log_z - exact for r in runs])
     reported = np.sqrt(np.mean([r.stderr**2 for r in runs]))
     assert 0.6 < errors.std() / reported < 1.6
@@ -211,16 +221,8 @@ def test_bad_input_of_adaptive_schedule():
         pt.evaluate(SMALL, np.zeros((3, 12)), schedule="adaptive")
 
 
-_MIXTURE_COVERAGE = pytest.mark.xfail(
-    strict=True,
-    reason="measured 0.88 over these 200 seeds (0.71 on the 3-mode 6-d mixture at CESS 0.99): "
-    "on a multimodal target whose kernel does not hop between modes the single-run "
-    "(Eve) interval is too narrow; issue 15 stays open on it",
-)
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("system", ["digits-rbm", pytest.param("mixture", marks=_MIXTURE_COVERAGE)])
+@pytest.mark.parametrize("system", ["digits-rbm", "mixture"])
 def test_single_run_interval_covers_at_its_level(system):
     # 200 seeds: the 95% single-run interval covers the exact log Z 90-99% of the time
     if system == "digits-rbm":
