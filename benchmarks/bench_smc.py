@@ -173,13 +173,19 @@ def _continuous_rows(quick):
                 (f"1000 particles, CESS {t}", lambda s, t=t, m=model: pt.smc(
                     m, n_particles=1000, target_ess=t, rng=s)) for t in targets
             ],
+            "SMC, blackjax's settings": [
+                (f"1000 particles, ESS {t}, resample every step", lambda s, t=t, m=model: pt.smc(
+                    m, n_particles=1000, target_ess=t, criterion="ess", resample_threshold=1.0,
+                    transition=pt.transitions.HMC(step_size=0.2, adapt=False, n_leapfrog=5),
+                    n_sweeps=5, rng=s)) for t in ((0.95,) if quick else (0.5, 0.95))
+            ],
             "SMC, HMC jitter 3 x 5": [
                 (f"1000 particles, CESS {t}", lambda s, t=t, m=model: pt.smc(
                     m, n_particles=1000, target_ess=t, transition=jitter, n_sweeps=5,
                     rng=s)) for t in targets
             ],
         }  # fmt: skip
-        rows += _ladder(name, 0.0, "gradients", 3 if quick else 10, methods)
+        rows += _ladder(name, 0.0, "gradients", 3 if quick else 20, methods)
     return rows
 
 
@@ -225,7 +231,7 @@ def _blackjax_rows(quick):
         np.testing.assert_allclose(theirs, ours, rtol=1e-10, atol=1e-10)
     rows = []
     ess_targets = (0.5, 0.95) if quick else (0.5, 0.9, 0.95, 0.99)
-    repeats = 3 if quick else 10
+    repeats = 3 if quick else 20
     for name, (log_prob, base_var) in specs.items():
         dim = base_var.size
         prior = normal_log_prob(base_var)
