@@ -246,7 +246,7 @@ def smc(
     log_z = float(path.log_z_base)
     zero = np.zeros(n)  # the moves' weight increments, all zero
     betas, ess_trace, cess_trace, resampled = [0.0], [], [], []
-    bar = Progress(1000, f"SMC ({n} particles)", config.progress, unit="permille")
+    bar = Progress(100, f"SMC ({n} particles), beta", config.progress, unit="%")
     start = time.perf_counter()
     with path.runner(n, config.n_sweeps, config.betas) as runner:
         compile_start = time.perf_counter()  # numba compiles on the first calls
@@ -288,7 +288,7 @@ def smc(
                 resampled.append(len(betas) - 1)
             if beta < 1.0:  # move at beta: a segment [beta, beta] adds no weight
                 runner.advance(np.array([beta, beta]), True, states, streams, zero)
-            bar.update(int(1000 * beta))
+            bar.update(int(100 * beta))
     bar.close()
     info: dict[str, Any] = {**path.describe(), **runner.info}
     # Lee & Whiteley's factor corrects for multinomial resampling's offspring noise; the
