@@ -139,3 +139,15 @@ def read_model_arrays(path) -> tuple[str, dict]:
     if "" in arrays:
         raise ValueError(f"{name} is a single .npy array, not an .npz model file")
     return name, arrays
+
+
+def model_arrays(name: str, arrays: dict, keys: tuple[str, ...], what: str) -> dict:
+    """The arrays under ``keys`` of a model file, or a ``ValueError`` naming the keys that
+    ``name`` (``what``, e.g. "an RBM file") lacks and the ones it has."""
+    missing = [k for k in keys if k not in arrays]
+    if missing:
+        raise ValueError(
+            f"{name} lacks the key(s) {', '.join(missing)}; {what} needs {', '.join(keys)} "
+            f"(found: {', '.join(arrays) or 'none'})"
+        )
+    return {k: arrays[k] for k in keys}

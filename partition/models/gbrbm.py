@@ -23,7 +23,7 @@ from typing import Any
 import numba
 import numpy as np
 
-from partition._io import save_npz_atomic
+from partition._io import model_arrays, save_npz_atomic
 from partition._progress import Progress
 from partition._rng import RNGLike, as_generator
 from partition._validation import (
@@ -243,13 +243,7 @@ class GaussianBernoulliRBM:
                 f"{name} has no 'sigma' key: it is a Bernoulli RBM file; load it with "
                 "pt.BernoulliRBM.load or pt.load_model"
             )
-        missing = [k for k in _NPZ_KEYS if k not in arrays]
-        if missing:
-            raise ValueError(
-                f"{name} lacks the key(s) {', '.join(missing)}; a Gaussian-Bernoulli RBM file "
-                f"needs {', '.join(_NPZ_KEYS)}"
-            )
-        return cls(**{k: arrays[k] for k in _NPZ_KEYS})
+        return cls(**model_arrays(name, arrays, _NPZ_KEYS, "a Gaussian-Bernoulli RBM file"))
 
     # ------------------------------------------------- family protocol (models/base.py)
     @property

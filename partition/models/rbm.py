@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numba
 import numpy as np
 
-from partition._io import save_npz_atomic
+from partition._io import model_arrays, save_npz_atomic
 from partition._progress import Progress
 from partition._rng import RNGLike, as_generator
 from partition._validation import (
@@ -331,13 +331,7 @@ class BernoulliRBM:
                 f"{name} has a 'sigma' key: it is a Gaussian-Bernoulli RBM file; load it with "
                 "pt.GaussianBernoulliRBM.load or pt.load_model"
             )
-        missing = [k for k in _NPZ_KEYS if k not in arrays]
-        if missing:
-            raise ValueError(
-                f"{name} lacks the key(s) {', '.join(missing)}; an RBM file needs "
-                f"{', '.join(_NPZ_KEYS)} (found: {', '.join(arrays) or 'none'})"
-            )
-        return cls(**{k: arrays[k] for k in _NPZ_KEYS})
+        return cls(**model_arrays(name, arrays, _NPZ_KEYS, "an RBM file"))
 
     # ------------------------------------------------- family protocol (models/base.py)
     @property

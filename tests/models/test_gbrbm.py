@@ -168,6 +168,14 @@ def test_files_tell_the_two_kinds_apart(tmp_path):
         pt.BernoulliRBM.load(gb_path)
     with pytest.raises(ValueError, match="no 'sigma' key: it is a Bernoulli RBM file"):
         pt.GaussianBernoulliRBM.load(rbm_path)
+    partial = tmp_path / "partial.npz"
+    np.savez(partial, weights=SMALL.weights, sigma=SMALL.sigma)
+    with pytest.raises(
+        ValueError,
+        match=r"lacks the key\(s\) visible_bias, hidden_bias; a "
+        r"Gaussian-Bernoulli RBM file needs .*\(found: weights, sigma\)",
+    ):
+        pt.load_model(partial)
 
 
 @pytest.mark.parametrize(
