@@ -168,13 +168,18 @@ def test_same_seed_same_weights_at_1_and_2_threads():
     np.testing.assert_array_equal(results[0], results[1])
 
 
-def test_a_vectorized_numpy_density_runs_on_the_references():
+def _vectorized_gaussian():
+    """The test Gaussian as a vectorized NumPy density (the references run it)."""
     precision = np.linalg.inv(COV)
-    target = pt.LogDensity(
+    return pt.LogDensity(
         lambda x: -0.5 * np.einsum("ni,ij,nj->n", x - MEAN, precision, x - MEAN),
         lambda x: -(x - MEAN) @ precision,
         dim=3, vectorized=True, log_z=EXACT,
     )  # fmt: skip
+
+
+def test_a_vectorized_numpy_density_runs_on_the_references():
+    target = _vectorized_gaussian()
     est = _quiet(pt.ais, target, n_chains=100, schedule=100, rng=6)
     assert abs(est.log_z - EXACT) < 4 * est.stderr
     assert est.info["driver"] == "vectorized numpy" and est.info["transition"] == "hmc"
@@ -182,12 +187,7 @@ def test_a_vectorized_numpy_density_runs_on_the_references():
 
 @pytest.mark.parametrize("transition", ["rwm", "hmc"])
 def test_step_jitter_runs_the_same_in_the_kernel_and_the_references(transition):
-    precision = np.linalg.inv(COV)
-    vectorized = pt.LogDensity(
-        lambda x: -0.5 * np.einsum("ni,ij,nj->n", x - MEAN, precision, x - MEAN),
-        lambda x: -(x - MEAN) @ precision,
-        dim=3, vectorized=True, log_z=EXACT,
-    )  # fmt: skip
+    vectorized = _vectorized_gaussian()
     make = {
         "rwm": lambda: pt.transitions.RandomWalk(step_size=0.8, adapt=False, step_jitter=2.0),
         "hmc": lambda: pt.transitions.HMC(step_size=0.4, n_leapfrog=3, adapt=False,
