@@ -30,7 +30,7 @@ import numpy as np
 
 from partition._numba import jit
 from partition.kernels.continuous import normal_at
-from partition.kernels.rbm import CHUNK, _hidden_chunk
+from partition.kernels.rbm import hidden_layer
 
 
 @jit(reassoc=True, inline="always")
@@ -187,12 +187,9 @@ def ais_gbrbm(
                         d_a = v[i] - base_mean[i]
                         q_gap += 0.5 * (d_b * d_b - d_a * d_a) * inv_var[i]
                     total -= (beta - beta_prev) * q_gap
-                for j0 in range(0, n_hidden, CHUNK):
-                    j1 = min(j0 + CHUNK, n_hidden)
-                    total += _hidden_chunk(
-                        act[j0:j1], beta, beta_prev, first, transition, h[j0:j1], key, gamma,
-                        counter + np.uint64(j0),
-                    )  # fmt: skip
+                total = hidden_layer(
+                    total, act, beta, beta_prev, first, transition, h, key, gamma, counter
+                )
                 if not transition:
                     break
                 for i in range(n_visible):

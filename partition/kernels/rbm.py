@@ -71,6 +71,20 @@ def _hidden_chunk(act, beta, beta_prev, increment, draw, hidden, key, gamma, sta
 
 
 @jit(reassoc=True, inline="always")
+def hidden_layer(total, act, beta, beta_prev, increment, draw, hidden, key, gamma, start):
+    """``total`` plus :func:`_hidden_chunk` over the whole layer ``act`` in chunks of
+    ``CHUNK`` units, added in chunk order (so the sum does not depend on threads)."""
+    n_hidden = act.shape[0]
+    for j0 in range(0, n_hidden, CHUNK):
+        j1 = min(j0 + CHUNK, n_hidden)
+        total += _hidden_chunk(
+            act[j0:j1], beta, beta_prev, increment, draw, hidden[j0:j1], key, gamma,
+            start + np.uint64(j0),
+        )  # fmt: skip
+    return total
+
+
+@jit(reassoc=True, inline="always")
 def _dot_chunk(x, v):
     total = 0.0
     for i in range(x.shape[0]):
@@ -162,12 +176,9 @@ def ais_fused(
                         i1 = min(i0 + CHUNK, n_visible)
                         linear += _dot_chunk(delta_bias[i0:i1], v[i0:i1])
                     total += (beta - beta_prev) * linear
-                for j0 in range(0, n_hidden, CHUNK):
-                    j1 = min(j0 + CHUNK, n_hidden)
-                    total += _hidden_chunk(
-                        act[j0:j1], beta, beta_prev, first, transition, h[j0:j1], key, gamma,
-                        counter + np.uint64(j0),
-                    )  # fmt: skip
+                total = hidden_layer(
+                    total, act, beta, beta_prev, first, transition, h, key, gamma, counter
+                )
                 if not transition:
                     break
                 _activations(weights_t, visible_bias, h, logits)
@@ -228,12 +239,10 @@ def _ais_batched_block(
                     total = (beta - beta_prev) * linear
                 for j in range(n_hidden):
                     a[j] = act[c, j] + hidden_bias[j]
-                for j0 in range(0, n_hidden, CHUNK):
-                    j1 = min(j0 + CHUNK, n_hidden)
-                    total += _hidden_chunk(
-                        a[j0:j1], beta, beta_prev, first, transition, hidden[c, j0:j1],
-                        state[c, 0], state[c, 1], counter[c] + np.uint64(j0),
-                    )  # fmt: skip
+                total = hidden_layer(
+                    total, a, beta, beta_prev, first, transition, hidden[c], state[c, 0],
+                    state[c, 1], counter[c],
+                )  # fmt: skip
                 if first:
                     log_w[c] += total
             if not transition:
