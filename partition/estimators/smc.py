@@ -131,6 +131,17 @@ def _eve_relative_variance(log_w: np.ndarray, eve: np.ndarray, n_resampled: int)
     return max(1.0 - factor * (1.0 - float(np.sum(by_eve**2))), 0.0)
 
 
+def _weighted_correlation(a: np.ndarray, b: np.ndarray, log_w: np.ndarray) -> float:
+    """Correlation of ``a`` and ``b`` under the normalised weights ``exp(log_w)`` (1 when
+    either is constant: the move changed nothing the next increment sees)."""
+    w = np.exp(log_w - _lse(log_w))
+    da, db = a - w @ a, b - w @ b
+    va, vb = float(w @ da**2), float(w @ db**2)
+    if va <= 0.0 or vb <= 0.0:
+        return 1.0
+    return float(np.clip((w @ (da * db)) / math.sqrt(va * vb), -1.0, 1.0))
+
+
 def smc(
     model: Any,
     *,
@@ -195,7 +206,11 @@ def smc(
         ``log_z -+ z * stderr``. ``log_weights`` are the final particles' weights (their
         log-mean-exp is 0), ``ess`` their ESS. ``info`` holds ``betas`` (the temperatures),
         ``ess`` and ``cess`` per step (fractions), ``resampled`` (the steps after which
-        the particles were resampled), ``n_resampling``, ``n_eves`` (distinct ancestors
+        the particles were resampled), ``move_autocorrelation`` (per move, at
+        ``betas[1:-1]``: the weighted correlation of the next weight increment before and
+        after the move, a mixing statistic that Gibbs kernels, which accept every move,
+        otherwise lack: near 0 the move decorrelates the particles, near 1 it barely moves
+        them), ``n_resampling``, ``n_eves`` (distinct ancestors
         left at the end), ``relative_variance``, ``n_log_f_evaluations`` (the adaptive
         search's), the transition's statistics (``acceptance_rate``, ``n_steps``, ...),
         ``seconds`` and ``seed_entropy``.
@@ -247,6 +262,8 @@ def smc(
     log_z = float(path.log_z_base)
     zero = np.zeros(n)  # the moves' weight increments, all zero
     betas, ess_trace, cess_trace, resampled = [0.0], [], [], []
+    rho_trace = []  # the moves' lag-1 autocorrelation of the next weight increment
+    previous = None  # (log f of the states before the last move, their ancestors, weights)
     bar = Progress(100, f"SMC ({n} particles), beta", config.progress, unit="%")
     start = time.perf_counter()
     with path.runner(n, config.n_sweeps, config.betas) as runner:
@@ -273,6 +290,10 @@ def smc(
             if not np.all(np.isfinite(log_inc)):
                 bar.close()
                 raise FloatingPointError(f"smc: non-finite weight increments at beta={nxt}")
+            if previous is not None:
+                before_f, ancestors, moved_w = previous
+                before = (before_f(nxt) - before_f(beta))[ancestors]
+                rho_trace.append(_weighted_correlation(before, log_inc, moved_w))
             cess_trace.append(_criterion(log_w, log_inc, "cess"))
             step = float(_lse(log_w + log_inc))
             log_z += step
@@ -281,12 +302,14 @@ def smc(
             ess_trace.append(ess)
             beta = float(nxt)
             betas.append(beta)
+            ancestors = np.arange(n)
             if beta < 1.0 and ess < resample_threshold:
                 ancestors = resample(np.exp(log_w), resampling, gen)
                 states[:] = states[ancestors]
                 eve = eve[ancestors]
                 log_w = np.full(n, -math.log(n))
                 resampled.append(len(betas) - 1)
+            previous = (log_f, ancestors, log_w)
             if beta < 1.0:  # move at beta: a segment [beta, beta] adds no weight
                 runner.advance(np.array([beta, beta]), True, states, streams, zero)
             bar.update(int(100 * beta))
@@ -313,6 +336,7 @@ def smc(
         n_sweeps=config.n_sweeps,
         ess=np.array(ess_trace),
         cess=np.array(cess_trace),
+        move_autocorrelation=np.array(rho_trace),
         resampled=np.array(resampled, dtype=np.int64),
         n_resampling=len(resampled),
         n_eves=n_eves,

@@ -160,6 +160,20 @@ def test_fixed_schedule_and_ess_criterion():
     np.testing.assert_allclose(ess.info["ess"][:-1], 0.8, atol=1e-3)
 
 
+def test_move_autocorrelation_falls_with_more_sweeps():
+    strong = pt.BernoulliRBM.random(12, 6, weight_scale=2.0, rng=3)
+    rho = {}
+    for sweeps in (1, 30):
+        est = pt.smc(strong, n_particles=500, n_sweeps=sweeps, schedule=20, rng=2)
+        rho[sweeps] = est.info["move_autocorrelation"]
+        assert rho[sweeps].shape == (est.info["n_temperatures"] - 1,)
+        assert np.all((rho[sweeps] >= -1.0) & (rho[sweeps] <= 1.0))
+    # one Gibbs sweep of a strongly coupled RBM leaves the increments correlated; thirty
+    # decorrelate them (their correlation is then sampling noise, about 1/sqrt(500))
+    assert rho[1][-5:].mean() > 0.3
+    assert abs(rho[30][-5:].mean()) < 0.1
+
+
 def test_max_temperatures_stops_the_run():
     with pytest.raises(RuntimeError, match="max_temperatures=3"):
         pt.smc(SMALL, n_particles=100, target_ess=0.99, max_temperatures=3, rng=0)
