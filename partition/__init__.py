@@ -1,6 +1,6 @@
 """partition: estimate log Z of energy-based models, and say how far to trust it."""
 
-from partition import datasets, transitions
+from partition import datasets, testsystems, transitions
 from partition.estimators.ais import ais
 from partition.estimators.bdmc import bdmc, raise_log_likelihood, reverse_ais
 from partition.estimators.bridge import bar, bridge
@@ -73,5 +73,6 @@ __all__ = [
     "raise_log_likelihood",
     "reverse_ais",
     "smc",
+    "testsystems",
     "transitions",
 ]

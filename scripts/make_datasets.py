@@ -10,7 +10,8 @@
    dequantises and standardises them.
 3. ``digits_rbm.npz``: scikit-learn's ``BernoulliRBM`` with 20 hidden units fitted to the
    training images (learning rate 0.05, batch size 10, 200 epochs, random_state 0), saved with
-   ``BernoulliRBM.save``.
+   ``BernoulliRBM.save``; ``digits_rbm_10.npz`` and ``digits_rbm_16.npz`` the same with 10
+   and 16 hidden units (test systems of :mod:`partition.testsystems`).
 
 Needs scikit-learn (a test extra of this package), nothing from the network.
 """
@@ -28,6 +29,8 @@ import partition as pt
 OUT = pathlib.Path(__file__).resolve().parents[1] / "partition" / "datasets"
 SEED = 20261121
 N_TRAIN = 1500
+#: Hidden-layer sizes of the digits RBMs besides the 20 of ``digits_rbm.npz``.
+EXTRA_SIZES = (10, 16)
 
 
 def main() -> None:
@@ -49,13 +52,22 @@ def main() -> None:
         sizes=np.array([N_TRAIN, n_test], dtype=np.int64),
     )
 
-    sk = SklearnRBM(n_components=20, learning_rate=0.05, batch_size=10, n_iter=200, random_state=0)
+    print(f"digits: {train.shape[0]} train, {test.shape[0]} test")
+    for n_hidden in (20, *EXTRA_SIZES):
+        fit_digits_rbm(train, test, n_hidden)
+
+
+def fit_digits_rbm(train, test, n_hidden: int) -> None:
+    """Fit, save and report the digits RBM with ``n_hidden`` hidden units."""
+    sk = SklearnRBM(
+        n_components=n_hidden, learning_rate=0.05, batch_size=10, n_iter=200, random_state=0
+    )
     sk.fit(train)
     rbm = pt.BernoulliRBM.from_sklearn(sk)
-    rbm.save(OUT / "digits_rbm.npz")
+    name = "digits_rbm.npz" if n_hidden == 20 else f"digits_rbm_{n_hidden}.npz"
+    rbm.save(OUT / name)
     log_z = pt.exact_log_z(rbm)
-    print(f"digits: {train.shape[0]} train, {test.shape[0]} test")
-    print(f"digits_rbm: log Z = {log_z.log_z:.6f}")
+    print(f"{name}: log Z = {log_z.log_z:.6f}")
     print(f"  train LL = {pt.log_likelihood(rbm, train, log_z).mean:.4f} nats")
     print(f"  test  LL = {pt.log_likelihood(rbm, test, log_z).mean:.4f} nats")
 

@@ -3,7 +3,8 @@
 ``digits()`` is scikit-learn's bundled 8x8 handwritten digits (1,797 images; a copy of the
 UCI optical recognition test set), binarised at half intensity (pixel value >= 8 of 16) and
 split once with a fixed seed into 1,500 training and 297 test images. ``digits_rbm()`` is a
-20-hidden-unit RBM fitted once to the training images with scikit-learn's ``BernoulliRBM``.
+20-hidden-unit RBM fitted once to the training images with scikit-learn's ``BernoulliRBM``
+(``digits_rbm(10)`` and ``digits_rbm(16)``: the same fit with 10 and 16 hidden units).
 ``digits_continuous()`` is the same images and split as grey levels, dequantised and
 standardised, for Gaussian-Bernoulli RBMs; ``known_gbrbm()`` draws data from a known
 Gaussian-Bernoulli RBM. The files are made by ``scripts/make_datasets.py``.
@@ -17,7 +18,14 @@ import numpy as np
 
 from partition.models.rbm import BernoulliRBM
 
-__all__ = ["DIGITS_RBM_PATH", "digits", "digits_continuous", "digits_rbm", "known_gbrbm"]
+__all__ = [
+    "DIGITS_RBM_PATH",
+    "DIGITS_RBM_SIZES",
+    "digits",
+    "digits_continuous",
+    "digits_rbm",
+    "known_gbrbm",
+]
 
 #: Seed of the dequantisation noise of :func:`digits_continuous` (fixed: the data set is one).
 DEQUANTISATION_SEED = 20261202
@@ -54,16 +62,34 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
     return images[:n_train].copy(), images[n_train:].copy()
 
 
-def digits_rbm() -> BernoulliRBM:
-    """The RBM shipped with the package: 64 visible, 20 hidden units, fitted to ``digits()``.
+#: Hidden-layer sizes of the shipped digits RBMs.
+DIGITS_RBM_SIZES = (10, 16, 20)
+
+
+def digits_rbm(n_hidden: int = 20) -> BernoulliRBM:
+    """An RBM shipped with the package: 64 visible units, fitted to ``digits()``.
+
+    Parameters
+    ----------
+    n_hidden : {20, 10, 16}
+        Its hidden units: 20 (the default, ``digits_rbm.npz``), or 10 or 16 (fitted the
+        same way, for :mod:`partition.testsystems`).
 
     Examples
     --------
     >>> import partition as pt
     >>> pt.datasets.digits_rbm()
     BernoulliRBM(n_visible=64, n_hidden=20)
+    >>> pt.datasets.digits_rbm(10)
+    BernoulliRBM(n_visible=64, n_hidden=10)
     """
-    with DIGITS_RBM_PATH.open("rb") as fh:
+    if isinstance(n_hidden, bool) or n_hidden not in DIGITS_RBM_SIZES:
+        raise ValueError(
+            f"n_hidden must be one of {', '.join(map(str, DIGITS_RBM_SIZES))} (the shipped "
+            f"digits RBMs), got {n_hidden!r}"
+        )
+    path = DIGITS_RBM_PATH if n_hidden == 20 else _path(f"digits_rbm_{n_hidden}.npz")
+    with path.open("rb") as fh:
         return BernoulliRBM.load(fh)
 
 

@@ -291,6 +291,13 @@ class LogDensity:
         """``log p*(x)`` for states ``(n, dim)``."""
         return self._log_prob_rows(self.validate_states(states, "states"))
 
+    def grad_log_unnormalized_prob(self, states) -> np.ndarray:
+        """The gradient of ``log p*(x)`` for states ``(n, dim)`` (needs ``grad_log_prob``)."""
+        if self.grad_log_prob is None:
+            raise ValueError(f"{self.name} has no grad_log_prob: give LogDensity(log_prob, "
+                             "grad_log_prob, ...)")  # fmt: skip
+        return self._grad_rows(self.validate_states(states, "states"))
+
     # ------------------------------------------------- family protocol (models/base.py)
     def validate_states(self, states, name: str) -> np.ndarray:
         """Real, finite states ``(n, dim)``, ``n >= 1``; errors name ``name``."""
