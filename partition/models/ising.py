@@ -416,11 +416,17 @@ class IsingModel:
         return int(min(np.sum(colour == 0), np.sum(colour == 1))) <= EXACT_SAMPLE_MAX_UNITS
 
     def sample_exactly(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """Exact spin samples: by enumeration up to 24 spins, else through ``to_rbm``."""
+        """Exact spin samples: through ``to_rbm`` (one colour class enumerated) when the
+        graph is bipartite and has more than 16 spins, else by enumerating all spins (up
+        to 24). A 20-spin ring took 1.4 s by full enumeration, 2^20 energies."""
         from partition.models.ising_exact import BRUTE_FORCE_MAX_SPINS
-        from partition.models.rbm import exact_sample_layers
+        from partition.models.rbm import EXACT_SAMPLE_MAX_UNITS, exact_sample_layers
 
-        if self.n_spins <= BRUTE_FORCE_MAX_SPINS:
+        colour = self.two_coloring() if self.n_spins > FULL_ENUMERATION_SPINS else None
+        through_rbm = colour is not None and int(
+            min(np.sum(colour == 0), np.sum(colour == 1))
+        ) <= EXACT_SAMPLE_MAX_UNITS
+        if self.n_spins <= BRUTE_FORCE_MAX_SPINS and not through_rbm:
             index = np.arange(1 << self.n_spins)
             spins_bits = np.arange(self.n_spins)
             log_p = np.empty(index.size)
@@ -481,6 +487,10 @@ class IsingModel:
             "transition must be 'gibbs', 'metropolis', pt.transitions.HeatBath() or "
             f"pt.transitions.Metropolis() for Ising models, got {transition!r}"
         )
+
+
+#: Exact sampling enumerates all spins up to this many, even on a bipartite graph.
+FULL_ENUMERATION_SPINS = 16
 
 
 def critical_coupling() -> float:

@@ -5,6 +5,7 @@ import pytest
 from scipy.special import expit, logsumexp
 
 import partition as pt
+from partition.models.ising_exact import ring_log_z
 from partition.models.testsystems import all_states, reference_systems
 
 
@@ -34,6 +35,23 @@ def test_exact_sample_ising_small_and_via_rbm():
     lz = [pt.ising_log_z(6, 6, 0.3 * (1 + d), "open") for d in (-eps, eps)]
     mean_energy = -(lz[1] - lz[0]) / (2 * eps)  # dlogZ/dbeta = -<E>, E linear in K
     assert abs(big.energy(s).mean() - mean_energy) < 4 * big.energy(s).std() / np.sqrt(20_000)
+
+
+def test_exact_sample_of_a_bipartite_ising_over_16_spins_enumerates_one_colour(monkeypatch):
+    ring = pt.IsingModel.ring(20, coupling=0.5, field=0.1)
+    energy = type(ring).energy
+
+    def counted(self, s):
+        assert np.shape(s)[0] < 2**16, "enumerated all 2^20 spin states"
+        return energy(self, s)
+
+    monkeypatch.setattr(type(ring), "energy", counted)
+    s = pt.exact_sample(ring, 20_000, rng=3)
+    eps = 1e-5  # <E> = -d log Z / d beta, E linear in (J, h) together
+    lz = [ring_log_z(20, 0.5 * (1 + d), 0.1 * (1 + d)) for d in (-eps, eps)]
+    mean_energy = -(lz[1] - lz[0]) / (2 * eps)
+    e = ring.energy(s)
+    assert abs(e.mean() - mean_energy) < 4 * e.std() / np.sqrt(20_000)
 
 
 def test_exact_sample_errors():
