@@ -1,6 +1,7 @@
 """partition: estimate log Z of energy-based models, and say how far to trust it."""
 
 from partition import datasets, testsystems, transitions
+from partition.benchmark import BenchmarkResult, benchmark
 from partition.estimators.ais import ais
 from partition.estimators.bdmc import bdmc, raise_log_likelihood, reverse_ais
 from partition.estimators.bridge import bar, bridge
@@ -38,6 +39,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BayesFactor",
+    "BenchmarkResult",
     "BernoulliRBM",
     "ConfidenceInterval",
     "ConvergenceError",
@@ -59,6 +61,7 @@ __all__ = [
     "bar",
     "bayes_factor",
     "bdmc",
+    "benchmark",
     "bridge",
     "bridge_sampling",
     "datasets",

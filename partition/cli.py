@@ -517,6 +517,118 @@ _MODEL_HELP = (
 )
 
 
+def _load_object(spec: str, option: str):
+    """``path/to/file.py:Name`` or ``package.module:Name``: the object (a class is
+    instantiated without arguments)."""
+    import importlib
+    import importlib.util
+    import inspect
+    import pathlib
+
+    where, sep, attribute = spec.rpartition(":")
+    if not sep or not where or not attribute:
+        raise ValueError(f"{option}: {spec!r} is neither a built-in name nor FILE.py:NAME / "
+                         "module:NAME")  # fmt: skip
+    if where.endswith(".py") or pathlib.Path(where).is_file():
+        path = pathlib.Path(where)
+        if not path.is_file():
+            raise FileNotFoundError(f"{option}: no file {where!r}")
+        name = f"partition_user_{path.stem}_{abs(hash(str(path.resolve())))}"
+        module = sys.modules.get(name)
+        if module is None:  # loaded once per process: its numba functions compile once
+            module_spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(module_spec)
+            sys.modules[name] = module  # dataclasses and numba look their module up
+            module_spec.loader.exec_module(module)
+    else:
+        module = importlib.import_module(where)
+    if not hasattr(module, attribute):
+        raise ValueError(f"{option}: {where!r} has no {attribute!r}")
+    obj = getattr(module, attribute)
+    return obj() if inspect.isclass(obj) else obj
+
+
+def _names_or_objects(text: str, option: str, built_in) -> list:
+    """Built-in names as they are, ``FILE.py:NAME`` items loaded (``pt.benchmark`` labels
+    them by their ``name`` or ``__name__``)."""
+    out = []
+    for item in (part.strip() for part in text.split(",")):
+        if item:
+            out.append(item if item in built_in else _load_object(item, option))
+    if not out:
+        raise ValueError(f"{option} is empty")
+    return out
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from partition import testsystems
+    from partition.benchmark import ESTIMATORS, benchmark
+
+    if args.list:
+        rows = []
+        for name in testsystems.names():
+            system = testsystems.get(name)
+            rows.append({"name": name, "family": system.family, "log_z": system.log_z,
+                         "transitions": list(system.transitions),
+                         "description": system.description, "source": system.source})  # fmt: skip
+        if args.json:
+            _print_json({"systems": rows, "transitions": list(testsystems.TRANSITIONS),
+                         "estimators": list(ESTIMATORS)})  # fmt: skip
+            return 0
+        for row in rows:
+            print(f"{row['name']:<24} {row['family']:<10} log Z {row['log_z']:>12.6f}  "
+                  f"[{', '.join(row['transitions'])}]  {row['description']}")  # fmt: skip
+        print(f"\ntransitions: {', '.join(testsystems.TRANSITIONS)} (or FILE.py:NAME)")
+        print(f"estimators: {', '.join(ESTIMATORS)} (or FILE.py:NAME)")
+        return 0
+    if not args.targets:
+        raise ValueError("--targets is required (partition bench --list shows the names)")
+    targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    transitions = None
+    if args.transitions is not None:
+        transitions = _names_or_objects(args.transitions, "--transitions", testsystems.TRANSITIONS)
+    estimators = _names_or_objects(args.estimators, "--estimators", ESTIMATORS)
+    for target in targets:  # unknown names fail before any work
+        if target != "all":
+            testsystems.get(target)
+    if args.plot:
+        from partition.plotting import _axes
+
+        _axes(None)  # matplotlib missing: say so before the runs, not after
+    result = benchmark(
+        targets, transitions, estimators, args.budgets, args.repeats, n_chains=args.chains,
+        progress=_progress(args), rng=args.seed,
+    )  # fmt: skip
+    if args.out:
+        result.to_csv(args.out)
+    if args.plot:
+        result.plot().savefig(args.plot, dpi=120)
+    if args.json:
+        print(result.to_json())
+        return 0
+    print(f"{'target':<24} {'estimator':<10} {'transition':<12} {'budget':>7} {'rms':>8} "
+          f"{'mean |z|':>8} {'cover':>6} {'seconds':>9}")  # fmt: skip
+    for line in result.summary(args.goal):
+        print(f"{line['target']:<24} {line['estimator']:<10} {line['transition']:<12} "
+              f"{line['budget']:>7} {line['rms_error']:>8.4f} {line['mean_abs_z']:>8.2f} "
+              f"{line['coverage']:>6.2f} {line['seconds']:>9.4f}")  # fmt: skip
+    for skip in result.skipped:
+        print(f"skipped {skip['transition']} on {skip['target']}: {skip['reason']}")
+    if args.out:
+        print(f"wrote {args.out}")
+    if args.plot:
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def _budgets_arg(text: str) -> list[int]:
+    parse = _count(1)
+    try:
+        return [parse(part) for part in text.split(",") if part.strip()]
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(f"budgets: {exc}") from None
+
+
 def _annealing_options(
     parser: argparse.ArgumentParser, *, chains_help: str, data_help: str
 ) -> None:
@@ -706,6 +818,50 @@ def build_parser() -> argparse.ArgumentParser:
     p_train.add_argument("--json", action="store_true", help="print the result as JSON")
     _progress_option(p_train)
     p_train.set_defaults(func=_cmd_train)
+
+    p_bench = sub.add_parser(
+        "bench",
+        help="benchmark samplers and estimators on test systems with exact log Z",
+        description="Run estimators (AIS, SMC, BDMC or your own) with transitions (the "
+        "built-in ones or your own, from FILE.py:NAME) on test systems with an exact log Z "
+        "at several budgets and repeats; print the RMS error, |z| and interval coverage per "
+        "setting, and write every run to CSV, JSON or a figure.",
+    )
+    p_bench.add_argument("--list", action="store_true", help="list the test systems and exit")
+    p_bench.add_argument("--targets", help="comma-separated system names, or all")
+    p_bench.add_argument(
+        "--transitions",
+        default=None,
+        help="comma-separated built-in names (block-gibbs, heat-bath, metropolis, rwm, mala, "
+        "hmc) or FILE.py:NAME / module:NAME for your own (a class is instantiated); "
+        "default: each target's built-in ones",
+    )
+    p_bench.add_argument(
+        "--estimators",
+        default="ais,smc,bdmc",
+        help="comma-separated: ais, smc, bdmc, or FILE.py:NAME for your own callable "
+        "(default: ais,smc,bdmc)",
+    )
+    p_bench.add_argument(
+        "--budgets",
+        type=_budgets_arg,
+        default=[100, 300, 1000],
+        help="comma-separated transitions per chain (temperatures x sweeps; default 100,300,1000)",
+    )
+    p_bench.add_argument("--repeats", type=_count(1), default=5, help="runs per setting")
+    p_bench.add_argument("--chains", type=_count(2), default=100, help="chains per run")
+    p_bench.add_argument(
+        "--goal",
+        type=_real(0.0, low_open=True),
+        default=0.05,
+        help="the RMS error (nats) a setting must reach (default 0.05)",
+    )
+    p_bench.add_argument("--out", metavar="RESULTS.csv", help="write every run as CSV")
+    p_bench.add_argument("--plot", metavar="FIG.png", help="draw error against cost")
+    p_bench.add_argument("--json", action="store_true", help="print the runs as JSON")
+    p_bench.add_argument("--seed", type=_count(0), default=0, help="random seed (default 0)")
+    _progress_option(p_bench)
+    p_bench.set_defaults(func=_cmd_bench)
 
     p_demo = sub.add_parser(
         "demo",

@@ -19,7 +19,8 @@ True
 
 Systems are built on first use and cached. The transitions that apply to a system are the
 built-in ones (:data:`TRANSITIONS`) its family accepts; :func:`partition.benchmark` takes
-your own as well.
+your own as well, and your own systems: ``TestSystem(name=..., description=..., model=...,
+log_z=..., source=..., family=...)``.
 """
 
 from __future__ import annotations
@@ -100,10 +101,12 @@ class TestSystem:
         Family options every estimator should get (the digits RBMs' ``data``, which sets
         their base to the data's marginals as Salakhutdinov & Murray do).
     transitions : tuple of str
-        The built-in transitions (:data:`TRANSITIONS`) the family accepts.
+        The built-in transitions (:data:`TRANSITIONS`) the family accepts (found by trying
+        each on the model's annealing path when not given).
     cost_unit : str
-        ``"sweeps"`` (discrete and Gaussian-Bernoulli: a transition is one sweep) or
-        ``"gradients"`` (continuous: gradient evaluations).
+        ``"sweeps"`` (discrete and Gaussian-Bernoulli: a transition is one sweep, counted
+        over all chains) or ``"evaluations"`` (continuous: evaluations of the log density
+        and of its gradient, counted over all chains).
     """
 
     __test__ = False  # not a pytest test class, despite its name
@@ -117,6 +120,18 @@ class TestSystem:
     options: Mapping[str, Any] = field(default_factory=dict)
     transitions: tuple[str, ...] = ()
     cost_unit: str = "sweeps"
+
+    def __post_init__(self) -> None:
+        if self.family not in FAMILIES:
+            raise ValueError(f"family must be one of {', '.join(FAMILIES)}, got {self.family!r}")
+        if not math.isfinite(self.log_z):
+            raise ValueError(f"log_z must be finite, got {self.log_z!r}")
+        if self.cost_unit not in ("sweeps", "evaluations"):
+            raise ValueError(f"cost_unit must be 'sweeps' or 'evaluations', got {self.cost_unit!r}")
+        object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
+        if not self.transitions:  # the built-in ones the family takes
+            applies = tuple(t for t in TRANSITIONS if self.accepts(t))
+            object.__setattr__(self, "transitions", applies)
 
     def accepts(self, transition) -> bool:
         """Whether the family takes ``transition`` (a name or an object) on its path."""
@@ -361,14 +376,9 @@ def get(name: str) -> TestSystem:
             "(or `partition bench --list`)"
         )
     family, build = registry[name]
-    parts = build()
-    options = MappingProxyType(dict(parts.pop("options", {})))
-    system = TestSystem(
+    return TestSystem(
         name=name,
         family=family,
-        options=options,
-        cost_unit="gradients" if family == "continuous" else "sweeps",
-        **parts,
+        cost_unit="evaluations" if family == "continuous" else "sweeps",
+        **build(),
     )
-    applies = tuple(t for t in TRANSITIONS if system.accepts(t))
-    return TestSystem(**{**system.__dict__, "transitions": applies})
