@@ -423,9 +423,10 @@ class IsingModel:
         from partition.models.rbm import EXACT_SAMPLE_MAX_UNITS, exact_sample_layers
 
         colour = self.two_coloring() if self.n_spins > FULL_ENUMERATION_SPINS else None
-        through_rbm = colour is not None and int(
-            min(np.sum(colour == 0), np.sum(colour == 1))
-        ) <= EXACT_SAMPLE_MAX_UNITS
+        through_rbm = (
+            colour is not None
+            and int(min(np.sum(colour == 0), np.sum(colour == 1))) <= EXACT_SAMPLE_MAX_UNITS
+        )
         if self.n_spins <= BRUTE_FORCE_MAX_SPINS and not through_rbm:
             index = np.arange(1 << self.n_spins)
             spins_bits = np.arange(self.n_spins)
