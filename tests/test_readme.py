@@ -23,3 +23,15 @@ def test_bring_your_own_model_or_sampler_runs():
         exec(compile("\n".join(blocks), str(README), "exec"), namespace)
     assert namespace["mine"].info["transition"] == "my walk"
     assert namespace["est"].info["transition"] == "hmc"
+
+
+def test_benchmark_your_sampler_runs(tmp_path, monkeypatch):
+    blocks = re.findall(r"```python\n(.*?)```", _section("Benchmark your sampler"), re.S)
+    assert blocks, "the section lost its example"
+    monkeypatch.chdir(tmp_path)  # it writes runs.csv
+    namespace: dict = {}
+    exec(compile("\n".join(blocks), str(README), "exec"), namespace)
+    assert namespace["system"].log_z > 952
+    # (block Gibbs; heat bath and Metropolis) x 2 estimators x 2 budgets x 3 repeats
+    assert len(namespace["result"].rows) == (1 + 2) * 2 * 2 * 3
+    assert (tmp_path / "runs.csv").exists()
