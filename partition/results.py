@@ -7,6 +7,7 @@ Point estimates, standard errors and intervals are computed in log space.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 import warnings
@@ -166,6 +167,23 @@ def _frozen_mapping(info: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(info or {}))
 
 
+def _rebuild(cls, fields: dict[str, Any]):
+    """Unpickle a result through its constructor (which freezes it again)."""
+    return cls(**fields)
+
+
+class _Picklable:
+    """Results pickle (to and from worker processes) although ``info`` is a read-only
+    mapping proxy, which pickle refuses: they travel as their fields, ``info`` as a dict."""
+
+    def __reduce__(self):
+        fields = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            fields[f.name] = dict(value) if isinstance(value, MappingProxyType) else value
+        return (_rebuild, (type(self), fields))
+
+
 def _readonly(values) -> np.ndarray | None:
     if values is None:
         return None
@@ -175,7 +193,7 @@ def _readonly(values) -> np.ndarray | None:
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class LogZEstimate:
+class LogZEstimate(_Picklable):
     """An estimate of log Z with its uncertainty.
 
     Attributes
@@ -422,7 +440,7 @@ class LogZBounds:
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class LogLikelihoodEstimate:
+class LogLikelihoodEstimate(_Picklable):
     """Mean log-likelihood of data under a model whose log Z is estimated.
 
     Attributes

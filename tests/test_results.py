@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+import partition as pt
 from partition.results import (
     ConfidenceInterval,
     LogLikelihoodEstimate,
@@ -161,3 +162,20 @@ def test_summary_reads_like_r_for_bridge_sampling_and_says_when_the_scheme_strug
     assert "converged only at tol 0.0001" in struggled.summary()
     exact = LogZEstimate.exact(1.5).summary()
     assert "no sampling error" in exact and "Error measures" not in exact
+
+
+def test_results_pickle_to_and_from_worker_processes():
+    import pickle
+
+    rbm = pt.BernoulliRBM.random(6, 4, rng=0)
+    est = pt.ais(rbm, n_chains=10, schedule=20, rng=0)
+    back = pickle.loads(pickle.dumps(est))
+    assert (back.log_z, back.stderr, back.method, back.ess) == (
+        est.log_z, est.stderr, est.method, est.ess)  # fmt: skip
+    assert np.array_equal(back.log_weights, est.log_weights)
+    assert not back.log_weights.flags.writeable
+    assert dict(back.info).keys() == dict(est.info).keys()
+    with pytest.raises(TypeError):
+        back.info["seconds"] = 0.0  # still read-only
+    ll = pt.log_likelihood(rbm, pt.exact_sample(rbm, 5, rng=1), pt.exact_log_z(rbm))
+    assert np.array_equal(pickle.loads(pickle.dumps(ll)).per_example, ll.per_example)
