@@ -24,6 +24,8 @@ from benchmarks import (
     bench_exact,
     bench_grbm,
     bench_ising,
+    bench_samplers,
+    bench_scale,
     bench_smc,
     bench_training,
 )
@@ -41,6 +43,8 @@ BENCHMARKS = {
     "exact": (bench_exact, "exact_log_z versus chunked NumPy enumeration"),
     "grbm": (bench_grbm, "Gaussian-Bernoulli RBMs: training methods by exact test log-likelihood"),
     "ising": (bench_ising, "Ising sweeps versus a NumPy checkerboard heat bath"),
+    "scale": (bench_scale, "AIS chains over local workers: wall time and overhead"),
+    "samplers": (bench_samplers, "every built-in transition and estimator on every test system"),
     "smc": (bench_smc, "adaptive SMC and adaptive AIS against fixed-schedule AIS, and blackjax"),
 }
 

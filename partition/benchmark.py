@@ -309,10 +309,66 @@ def _row(system, label, transition_label, budget, repeat, n_chains, est, seconds
         "n_gradient_evaluations": gradients, "n_log_prob_evaluations": densities,
         "ess": float(est.ess),
         "acceptance_rate": float(np.mean(acceptance)) if acceptance else float("nan"),
-        "warning": "; ".join(dict.fromkeys(f"{w.category.__name__}: {w.message}"
-                                           for w in caught)),
+        "warning": "; ".join(dict.fromkeys(f"{kind}: {message}" for kind, message in caught)),
         "seed": f"{seed.entropy}:{'-'.join(map(str, seed.spawn_key))}",
     }  # fmt: skip
+
+
+#: The (system, estimator, transition) triples this process has compiled kernels for.
+_WARMED: set[str] = set()
+
+
+def _run(key, method, model, options, transition, budget, n_chains, seed):
+    """One run: ``(estimate, seconds, warnings)``. The first run of a triple in a process
+    compiles its kernels on a tiny untimed call first, so no run's seconds hold numba's
+    compilation (in this process or on a worker)."""
+    obj = make_transition(transition) if isinstance(transition, str) else transition
+    if key not in _WARMED:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            method(model, budget=2, n_chains=2, transition=obj, rng=0, **options)
+        _WARMED.add(key)
+    with warnings.catch_warnings(record=True) as caught:  # kept in the row
+        warnings.simplefilter("always")
+        start = time.perf_counter()
+        est = method(model, budget=budget, n_chains=n_chains, transition=obj, rng=seed,
+                     **options)  # fmt: skip
+        seconds = time.perf_counter() - start
+    messages = [(w.category.__name__, str(w.message)) for w in caught]
+    return est, seconds, messages
+
+
+def _run_on(executor, tasks, n_chains, bar):
+    """The runs on ``executor``, gathered in order; a failed run fails the benchmark."""
+    from partition.estimators.sharding import is_dask_client
+
+    dask = is_dask_client(executor)
+    models = {}
+    futures = []
+    for system, label, transition, method_label, method, budget, _, seed in tasks:
+        if system.name not in models:  # each model travels to each worker once (Dask)
+            models[system.name] = (executor.scatter(system.model, broadcast=True) if dask
+                                   else system.model)  # fmt: skip
+        args = (f"{system.name}|{method_label}|{label}", method, models[system.name],
+                dict(system.options), transition, budget, n_chains, seed)  # fmt: skip
+        futures.append(executor.submit(_run, *args, pure=False) if dask
+                       else executor.submit(_run, *args))  # fmt: skip
+    outcomes = []
+    try:
+        for k, future in enumerate(futures):
+            try:
+                outcomes.append(future.result())
+            except Exception as exc:
+                system, label, _, method_label, _, budget, repeat, _ = tasks[k]
+                raise RuntimeError(
+                    f"run {system.name} / {method_label} / {label} / budget {budget} / repeat "
+                    f"{repeat} failed on the executor ({type(exc).__name__}: {exc})"
+                ) from exc
+            bar.update(k + 1)
+    finally:
+        for future in futures[len(outcomes) :]:
+            future.cancel()
+    return outcomes
 
 
 def benchmark(
@@ -324,6 +380,7 @@ def benchmark(
     *,
     n_chains: int = 100,
     progress: bool = True,
+    executor=None,
     rng=None,
 ) -> BenchmarkResult:
     """Run estimators with transitions on targets with an exact log Z, at several budgets.
@@ -353,6 +410,11 @@ def benchmark(
         Chains (SMC: particles) per run.
     progress : bool
         A progress bar over the runs on stderr.
+    executor : concurrent.futures.Executor or distributed.Client, optional
+        Spread the runs over its workers (each run in one piece, with its own seed): the
+        rows are those of the run in this process. With Dask each model travels to each
+        worker once; with a process pool, once per run, and your own transitions and
+        estimators must be importable there (defined in a module, not in ``__main__``).
     rng : int, SeedSequence, Generator or None
         The benchmark's seed; each run's seed derives from it and the run's labels.
 
@@ -383,6 +445,9 @@ def benchmark(
     n_chains = check_int(n_chains, "n_chains", minimum=2)
     if not isinstance(progress, bool):
         raise TypeError(f"progress must be True or False, got {progress!r}")
+    from partition.estimators.sharding import check_executor
+
+    executor = check_executor(executor)
     root = _root_seed(rng)
 
     plan, skipped = [], []
@@ -409,29 +474,31 @@ def benchmark(
             raise ValueError(f"transition {', '.join(map(repr, unused))} applies to none of "
                              f"the targets; those that apply: {applies}")  # fmt: skip
 
-    rows = []
-    total = len(plan) * len(budgets) * n_repeats
-    bar = Progress(total, "benchmark", progress, unit="run")
-    done = 0
-    for system, label, transition, method_label, method in plan:
-        obj = make_transition(transition) if isinstance(transition, str) else transition
-        with warnings.catch_warnings():  # compile the kernels first: no run's time has it
-            warnings.simplefilter("ignore")
-            method(system.model, budget=2, n_chains=2, transition=obj, rng=0, **system.options)
-        for budget in budgets:
-            for repeat in range(n_repeats):
-                seed = _seed(root, system.name, method_label, label, budget, repeat)
-                with warnings.catch_warnings(record=True) as caught:  # kept in the row
-                    warnings.simplefilter("always")
-                    start = time.perf_counter()
-                    est = method(system.model, budget=budget, n_chains=n_chains,
-                                 transition=obj, rng=seed, **system.options)  # fmt: skip
-                    seconds = time.perf_counter() - start
-                rows.append(_row(system, method_label, label, budget, repeat, n_chains, est,
-                                 seconds, seed, caught))  # fmt: skip
-                done += 1
-                bar.update(done)
+    tasks = [
+        (system, label, transition, method_label, method, budget, repeat,
+         _seed(root, system.name, method_label, label, budget, repeat))
+        for system, label, transition, method_label, method in plan
+        for budget in budgets
+        for repeat in range(n_repeats)
+    ]  # fmt: skip
+    bar = Progress(len(tasks), "benchmark", progress, unit="run")
+    if executor is None:
+        outcomes = []
+        for k, task in enumerate(tasks):
+            system, label, transition, method_label, method, budget, _, seed = task
+            key = f"{system.name}|{method_label}|{label}"
+            options = dict(system.options)
+            outcomes.append(_run(key, method, system.model, options, transition, budget,
+                                 n_chains, seed))  # fmt: skip
+            bar.update(k + 1)
+    else:
+        outcomes = _run_on(executor, tasks, n_chains, bar)
     bar.close()
+    rows = [
+        _row(system, method_label, label, budget, repeat, n_chains, est, seconds, seed, caught)
+        for (system, label, _, method_label, _, budget, repeat, seed), (est, seconds, caught)
+        in zip(tasks, outcomes, strict=True)
+    ]  # fmt: skip
     settings = {
         "targets": [s.name for s in systems], "estimators": [m for m, _ in methods],
         "transitions": None if chosen is None else [label for label, _ in chosen],

@@ -6,6 +6,7 @@ Run ``partition --help`` (or ``python -m partition --help``) for the subcommands
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -234,20 +235,48 @@ def _family_options(model, args: argparse.Namespace) -> dict:
     return options
 
 
+@contextlib.contextmanager
+def _executor(args: argparse.Namespace):
+    """``--workers N`` (a local pool of N spawned processes), ``--scheduler ADDRESS`` (a Dask
+    scheduler) or neither (None); shut down at the end."""
+    workers, address = getattr(args, "workers", None), getattr(args, "scheduler", None)
+    if workers and address:
+        raise ValueError("--workers and --scheduler: give one of them")
+    if address:
+        try:
+            import distributed
+        except ImportError:
+            raise ValueError(
+                "--scheduler needs Dask: pip install 'partition[distributed]'"
+            ) from None
+        with distributed.Client(address) as client:
+            yield client
+    elif workers:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            yield pool
+    else:
+        yield None
+
+
 def _cmd_ais(args: argparse.Namespace) -> int:
     import partition as pt
 
     model, data, progress = _annealing_inputs(args)
-    est = pt.ais(
-        model,
-        n_chains=args.chains,
-        schedule=args.schedule,
-        data=data,
-        n_sweeps=args.sweeps,
-        progress=progress,
-        **_family_options(model, args),
-        rng=args.seed,
-    )
+    with _executor(args) as executor:
+        est = pt.ais(
+            model,
+            n_chains=args.chains,
+            schedule=args.schedule,
+            data=data,
+            n_sweeps=args.sweeps,
+            progress=progress,
+            executor=executor,
+            **_family_options(model, args),
+            rng=args.seed,
+        )
     ll = pt.log_likelihood(model, data, est) if data is not None else None
     if args.json:
         out = {"model": args.model, **est.to_dict()}
@@ -281,16 +310,18 @@ def _cmd_bdmc(args: argparse.Namespace) -> int:
     import partition as pt
 
     model, data, progress = _annealing_inputs(args)
-    bounds = pt.bdmc(
-        model,
-        n_chains=args.chains,
-        schedule=args.schedule,
-        data=data,
-        n_sweeps=args.sweeps,
-        progress=progress,
-        rng=args.seed,
-        **_family_options(model, args),
-    )
+    with _executor(args) as executor:
+        bounds = pt.bdmc(
+            model,
+            n_chains=args.chains,
+            schedule=args.schedule,
+            data=data,
+            n_sweeps=args.sweeps,
+            progress=progress,
+            executor=executor,
+            rng=args.seed,
+            **_family_options(model, args),
+        )
     if args.json:
         out = {
             "model": args.model,
@@ -595,10 +626,11 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         from partition.plotting import _axes
 
         _axes(None)  # matplotlib missing: say so before the runs, not after
-    result = benchmark(
-        targets, transitions, estimators, args.budgets, args.repeats, n_chains=args.chains,
-        progress=_progress(args), rng=args.seed,
-    )  # fmt: skip
+    with _executor(args) as executor:
+        result = benchmark(
+            targets, transitions, estimators, args.budgets, args.repeats, n_chains=args.chains,
+            progress=_progress(args), executor=executor, rng=args.seed,
+        )  # fmt: skip
     if args.out:
         result.to_csv(args.out)
     if args.plot:
@@ -658,6 +690,22 @@ def _annealing_options(
     parser.add_argument("--seed", type=_count(0), default=None, help="random seed")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     _progress_option(parser)
+    _scale_options(parser)
+
+
+def _scale_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers",
+        type=_count(1),
+        default=None,
+        help="run the chains in shards on N local worker processes (same numbers as one)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="run them on a Dask cluster (tcp://host:8786); needs partition[distributed]",
+    )
 
 
 def _progress_option(parser: argparse.ArgumentParser) -> None:
@@ -861,6 +909,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_bench.add_argument("--json", action="store_true", help="print the runs as JSON")
     p_bench.add_argument("--seed", type=_count(0), default=0, help="random seed (default 0)")
     _progress_option(p_bench)
+    _scale_options(p_bench)
     p_bench.set_defaults(func=_cmd_bench)
 
     p_demo = sub.add_parser(

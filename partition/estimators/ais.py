@@ -21,6 +21,8 @@ def ais(
     bridges: bool = False,
     confidence_level: float = 0.95,
     progress: bool = False,
+    executor=None,
+    n_shards: int | None = None,
     rng: RNGLike = None,
     **options,
 ) -> LogZEstimate:
@@ -77,6 +79,11 @@ def ais(
         Level of the reported interval.
     progress : bool
         Print a progress bar on stderr.
+    executor : concurrent.futures.Executor or distributed.Client, optional
+        Run the chains in shards on its workers (:mod:`partition.estimators.sharding`):
+        the result is bit-identical to the run in this process with the same seed.
+    n_shards : int, optional
+        Shards of chains (default: one per worker of ``executor``).
     rng : int, SeedSequence, Generator or None
         Seed; each chain gets its own stream, so results do not depend on the thread count.
 
@@ -97,11 +104,14 @@ def ais(
     """
     config = AnnealingConfig.build(
         model, "ais", n_chains=n_chains, schedule=schedule, n_sweeps=n_sweeps,
-        transition=transition, confidence_level=confidence_level, progress=progress, rng=rng,
-        **options,
+        transition=transition, confidence_level=confidence_level, progress=progress,
+        executor=executor, n_shards=n_shards, rng=rng, **options,
     )  # fmt: skip
     if not isinstance(bridges, bool):
         raise TypeError(f"bridges must be True or False, got {bridges!r}")
+    if bridges and executor is not None:
+        raise ValueError("bridges=True (linked importance sampling) runs in this process; "
+                         "drop executor=")  # fmt: skip
     path, betas, n_chains, n_sweeps = config.path, config.betas, config.n_chains, config.n_sweeps
     if bridges:
         from partition._progress import Progress

@@ -67,6 +67,10 @@ class AnnealingConfig:
     rng: np.random.Generator
     #: How an adaptive schedule was chosen (its pilot's cost), None for a given one.
     schedule_info: dict[str, Any] | None = None
+    #: Where the chains run: None (this process), a ``concurrent.futures.Executor`` or a
+    #: Dask client (:mod:`partition.estimators.sharding`), and in how many shards.
+    executor: Any = None
+    n_shards: int | None = None
 
     @classmethod
     def build(
@@ -80,6 +84,8 @@ class AnnealingConfig:
         transition=None,
         confidence_level: float = 0.95,
         progress: bool = False,
+        executor=None,
+        n_shards: int | None = None,
         rng: RNGLike = None,
         **options,
     ) -> AnnealingConfig:
@@ -92,6 +98,13 @@ class AnnealingConfig:
         n_sweeps = check_int(n_sweeps, "n_sweeps", minimum=1, maximum=MAX_SWEEPS)
         level = check_probability(confidence_level, "confidence_level")
         progress = check_bool(progress, "progress")
+        from partition.estimators.sharding import check_executor
+
+        executor = check_executor(executor)
+        if n_shards is not None:
+            n_shards = check_int(n_shards, "n_shards", minimum=1)
+            if executor is None:
+                raise ValueError("n_shards needs an executor (executor=...)")
         adaptive = isinstance(schedule, str) and schedule == "adaptive"
         betas = None if adaptive else make_schedule(schedule)
         gen = as_generator(rng)
@@ -104,7 +117,8 @@ class AnnealingConfig:
                 model, transition=transition, n_sweeps=n_sweeps, return_info=True,
                 rng=int(gen.integers(2**63)), **options,
             )  # fmt: skip
-        return cls(path, betas, n_chains, n_sweeps, level, progress, gen, schedule_info)
+        return cls(path, betas, n_chains, n_sweeps, level, progress, gen, schedule_info,
+                   executor, n_shards)  # fmt: skip
 
     def anneal(self, betas: np.ndarray | None = None, **kwargs):
         """:func:`anneal` on this path with these settings (``betas``, ``n_chains`` and the
@@ -112,6 +126,8 @@ class AnnealingConfig:
         kwargs.setdefault("n_chains", self.n_chains)
         kwargs.setdefault("n_sweeps", self.n_sweeps)
         kwargs.setdefault("progress", self.progress)
+        kwargs.setdefault("executor", self.executor)
+        kwargs.setdefault("n_shards", self.n_shards)
         return anneal(self.path, self.betas if betas is None else betas, rng=self.rng, **kwargs)
 
 
@@ -127,6 +143,8 @@ def anneal(
     transition_at_start: bool = False,
     transition_at_end: bool = False,
     label: str = "AIS",
+    executor=None,
+    n_shards: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Anneal ``n_chains`` chains through ``betas`` (any order: reverse runs go 1 -> 0).
 
@@ -137,18 +155,50 @@ def anneal(
     the clock starts (``info["compile_seconds"]``), and the schedule runs in segments of
     ``runner.segment_length`` temperatures with the progress bar and Ctrl-C between them.
 
+    With an ``executor`` (:mod:`partition.estimators.sharding`) the chains are cut into
+    ``n_shards`` contiguous shards that run on its workers with their own streams; the log
+    weights and states are gathered in chain order, bit-identical to the run without it.
+
     Returns the log weights (``sum_k log p*_{beta_k}(x_k) - log p*_{beta_{k-1}}(x_k)``,
     without ``log_z_base``), the final states (float64) and ``info``.
     """
     streams, entropy = seed_streams(rng, n_chains)
+    if transition_at_start:  # a zero increment, then a transition at betas[0]
+        betas = np.concatenate([betas[:1], betas])
+    if executor is not None:
+        from partition.estimators.sharding import anneal_sharded
+
+        log_w, states, info = anneal_sharded(
+            executor, path, betas, n_sweeps, streams, initial, transition_at_end, n_shards,
+            label, progress,
+        )  # fmt: skip
+        info["seed_entropy"] = entropy
+        return log_w, states, info
+    bar = Progress(len(betas) - 1, f"{label} ({n_chains} chains)", progress)
+    log_w, states, info = run_chains(path, betas, n_sweeps, streams, initial, transition_at_end,
+                                     bar)  # fmt: skip
+    bar.close()
+    info["seed_entropy"] = entropy
+    return log_w, states, info
+
+
+def run_chains(
+    path: AnnealingPath,
+    betas: np.ndarray,
+    n_sweeps: int,
+    streams: np.ndarray,
+    initial: np.ndarray | None,
+    transition_at_end: bool,
+    bar: Progress | None = None,
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """The chains of ``streams`` through ``betas``: what :func:`anneal` runs in one process
+    and each shard of a sharded run runs on a worker."""
+    n_chains = streams.shape[0]
     states = path.new_states(n_chains)
     if initial is not None:
         states[:] = initial
-    if transition_at_start:  # a zero increment, then a transition at betas[0]
-        betas = np.concatenate([betas[:1], betas])
     log_w = np.zeros(n_chains)
     last = len(betas) - 1
-    bar = Progress(last, f"{label} ({n_chains} chains)", progress)
     start = time.perf_counter()
     with path.runner(n_chains, n_sweeps, betas) as runner:
         # numba compiles on the first call: the base sampler on no chains and a segment of
@@ -167,12 +217,11 @@ def anneal(
             k1 = min(k0 + step, last)
             more = k1 < last or transition_at_end
             runner.advance(betas[k0 : k1 + 1], more, states, streams, log_w)
-            bar.update(k1)
+            if bar is not None:
+                bar.update(k1)
     info = dict(runner.info)  # after the context closes: a runner may report at its end
-    bar.close()
     info.update(
         seconds=time.perf_counter() - start - compile_seconds,
         compile_seconds=compile_seconds,
-        seed_entropy=entropy,
     )
     return log_w, states.astype(np.float64), info

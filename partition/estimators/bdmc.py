@@ -77,6 +77,8 @@ def reverse_ais(
     transition=None,
     confidence_level: float = 0.95,
     progress: bool = False,
+    executor=None,
+    n_shards: int | None = None,
     rng: RNGLike = None,
     **options,
 ) -> LogZEstimate:
@@ -113,8 +115,8 @@ def reverse_ais(
     n_burnin = check_int(n_burnin, "n_burnin", minimum=1)
     config = AnnealingConfig.build(
         model, "reverse_ais", n_chains=n_chains, schedule=schedule, n_sweeps=n_sweeps,
-        transition=transition, confidence_level=confidence_level, progress=progress, rng=rng,
-        **options,
+        transition=transition, confidence_level=confidence_level, progress=progress,
+        executor=executor, n_shards=n_shards, rng=rng, **options,
     )  # fmt: skip
     path, betas, gen = config.path, config.betas, config.rng
     states, kind = _target_samples(model, path, samples, config.n_chains, n_burnin, gen, progress)
@@ -148,6 +150,8 @@ def bdmc(
     transition=None,
     confidence_level: float = 0.95,
     progress: bool = False,
+    executor=None,
+    n_shards: int | None = None,
     rng: RNGLike = None,
     **options,
 ) -> LogZBounds:
@@ -166,9 +170,10 @@ def bdmc(
         A model whose family provides an annealing path (RBM, Ising).
     n_chains : int
         Chains in each direction (>= 2).
-    schedule, n_sweeps, transition, confidence_level, progress, **options
+    schedule, n_sweeps, transition, confidence_level, progress, executor, n_shards, **options
         As for :func:`partition.ais` (the family's options: for RBMs ``base``, ``data``,
-        ``dtype``, ``driver``); both directions use the same schedule and path.
+        ``dtype``, ``driver``); both directions use the same schedule and path, and both
+        run on ``executor`` when one is given.
     samples : array_like, optional
         States of the model to start the reverse chains from. Default: ``n_chains`` exact
         samples when the family can draw them, else the end states of ``n_burnin`` Gibbs
@@ -204,6 +209,8 @@ def bdmc(
         "transition": transition,
         "confidence_level": confidence_level,
         "progress": progress,
+        "executor": executor,
+        "n_shards": n_shards,
         **options,
     }
     AnnealingConfig.build(model, "bdmc", **common)
@@ -232,6 +239,8 @@ def raise_log_likelihood(
     n_sweeps: int = 1,
     confidence_level: float = 0.95,
     progress: bool = False,
+    executor=None,
+    n_shards: int | None = None,
     rng: RNGLike = None,
     **options,
 ) -> LogLikelihoodEstimate:
@@ -272,9 +281,11 @@ def raise_log_likelihood(
         for RBMs the training data whose base rates define the base). ``data`` here are the
         examples scored, so the family's option takes this name.
     Other parameters
-        As for :func:`partition.ais`, the family's ``**options`` included (RBMs: ``base``,
-        ``dtype``, ``driver``). The transition is the family's default, which must be
-        reversible (block Gibbs on the visible layer is).
+        As for :func:`partition.ais` (``executor`` and ``n_shards`` included: the
+        ``n_chains`` reverse chains of every example are cut into shards), the family's
+        ``**options`` included (RBMs: ``base``, ``dtype``, ``driver``). The transition is
+        the family's default, which must be reversible (block Gibbs on the visible layer
+        is).
 
     Returns
     -------
@@ -295,7 +306,8 @@ def raise_log_likelihood(
         options["data"] = model_states(model, base_data, "base_data")
     config = AnnealingConfig.build(
         model, "raise_log_likelihood", n_chains=n_chains, schedule=schedule, n_sweeps=n_sweeps,
-        confidence_level=confidence_level, progress=progress, rng=rng, **options,
+        confidence_level=confidence_level, progress=progress, executor=executor,
+        n_shards=n_shards, rng=rng, **options,
     )  # fmt: skip
     path, n_chains, level = config.path, config.n_chains, config.confidence_level
     n_examples = examples.shape[0]

@@ -253,6 +253,12 @@ def smc(
         else schedule, n_sweeps=n_sweeps, transition=transition,
         confidence_level=confidence_level, progress=progress, rng=rng, **options,
     )  # fmt: skip
+    if config.executor is not None:
+        raise ValueError(
+            "smc does not take executor=: it needs all particles at every resampling step; "
+            "run independent SMC runs on the workers and combine them (their mean in Z, "
+            "their spread as the error)"
+        )
     path, gen, n = config.path, config.rng, n_particles
     run = _Run(path, criterion, target_ess)
     streams, entropy = seed_streams(gen, n)

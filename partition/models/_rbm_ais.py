@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from contextlib import contextmanager
 from typing import Any
@@ -119,7 +120,7 @@ class RBMAnnealingPath:
         dtype = np.dtype(dtype)
         if dtype not in (np.float64, np.float32):
             raise ValueError(f"dtype must be float64 or float32, got {dtype}")
-        if driver not in ("auto", "fused", "batched"):
+        if driver not in ("auto", "fused", "batched", "cuda"):
             raise ValueError(f"driver must be 'auto', 'fused' or 'batched', got {driver!r}")
         if driver == "fused" and dtype != np.float64:
             raise ValueError("the fused driver computes in float64; use driver='batched'")
@@ -135,6 +136,16 @@ class RBMAnnealingPath:
         self.transition = transition
         self._weights_t = np.ascontiguousarray(model.weights.T)
         self.log_z_base = float(_softplus(self.base_bias).sum() + model.n_hidden * math.log(2.0))
+        #: The chain count the driver and the segment length are chosen for (a shard of a
+        #: sharded run keeps the whole run's: the fused driver's numbers depend on both).
+        self._layout_chains: int | None = None
+
+    def for_shards(self, n_chains: int, n_sweeps: int, betas, streams):  # noqa: ARG002
+        """This path with the driver and segment length of an ``n_chains`` run, whatever
+        the number of chains each shard of it runs."""
+        shard = copy.copy(self)
+        shard._layout_chains = int(n_chains)
+        return shard
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -147,6 +158,7 @@ class RBMAnnealingPath:
     def resolve_driver(self, n_chains: int) -> str:
         if self.driver != "auto":
             return self.driver
+        n_chains = self._layout_chains or n_chains
         work = n_chains * self.model.n_visible * self.model.n_hidden
         return "fused" if work <= FUSED_MAX_WORK and self.dtype == np.float64 else "batched"
 
@@ -204,14 +216,25 @@ class RBMAnnealingPath:
         ``n_steps`` (Gibbs sweeps over all chains) and ``acceptance_rate`` (1: Gibbs)."""
         m = self.model
         driver = self.resolve_driver(n_chains)
-        length = segment_length(2.0 * n_chains * m.n_visible * m.n_hidden * n_sweeps)
+        layout = self._layout_chains or n_chains
+        length = segment_length(2.0 * layout * m.n_visible * m.n_hidden * n_sweeps)
         info: dict[str, Any] = {"driver": driver}
         tally = {"sweeps": 0}
 
         def count(betas, transition_at_end, n):
             tally["sweeps"] += sweeps_in_segment(betas, transition_at_end, n_sweeps, n)
 
-        if driver == "fused":
+        if driver == "cuda":
+            from partition.kernels.cuda_rbm import DeviceRunner
+
+            device = DeviceRunner(m, self.base_bias, n_chains, self.dtype)
+
+            def advance(betas, transition_at_end, states, streams, log_w):
+                device.advance(betas, n_sweeps, transition_at_end, states, streams, log_w)
+                count(betas, transition_at_end, states.shape[0])
+
+            yield Runner(advance, length, info)
+        elif driver == "fused":
 
             def advance(betas, transition_at_end, states, streams, log_w):
                 ais_fused(

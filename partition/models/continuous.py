@@ -371,6 +371,18 @@ class LogDensityPath:
         self.transition = transition
         self.n_units = model.dim
         self.log_z_base = model.base.log_z
+        #: Step sizes fixed by a pilot of the whole run (a shard of a sharded run uses them,
+        #: not a pilot on its own chains' streams).
+        self._step_sizes: np.ndarray | None = None
+
+    def for_shards(self, n_chains: int, n_sweeps: int, betas, streams):  # noqa: ARG002
+        """This path with the step sizes the whole run's pilot chooses (on the first of all
+        the run's streams), so that every shard of it steps as the whole run would."""
+        import copy
+
+        shard = copy.copy(self)
+        shard._step_sizes = self._pilot(np.asarray(betas, dtype=np.float64), n_sweeps, streams)
+        return shard
 
     def describe(self) -> dict[str, Any]:
         describe = getattr(self.transition, "describe", None)
@@ -458,7 +470,7 @@ class LogDensityPath:
         betas = np.asarray(betas, dtype=np.float64)
         params = np.asarray(t.params(dim), dtype=np.float64)
         stats = np.zeros((n_chains, 4))  # acceptance sum, steps, log_prob calls, gradients
-        state: dict[str, Any] = {"position": 0, "step_sizes": None}
+        state: dict[str, Any] = {"position": 0, "step_sizes": self._step_sizes}
         info: dict[str, Any] = {"driver": "vectorized numpy" if m.vectorized else "numba"}
 
         def step_sizes_for(segment, streams):
