@@ -364,8 +364,9 @@ class BernoulliRBM:
         return rows
 
     def annealing_path(
-        self, *, transition=None, base=None, data=None, dtype=np.float64, driver="auto"
-    ):
+        self, *, transition=None, base=None, data=None, dtype=np.float64, driver="auto",
+        device="cpu",
+    ):  # fmt: skip
         """The path of Salakhutdinov & Murray (2008), with the RBM family's options.
 
         Parameters
@@ -384,6 +385,10 @@ class BernoulliRBM:
         driver : {"auto", "fused", "batched"}
             The kernel: one fused loop per chain (small layers), or GEMMs over blocks of
             chains (large ones); "auto" picks by size.
+        device : {"cpu", "cuda"}
+            "cuda" runs the chains on a CUDA GPU, one thread per chain
+            (:mod:`partition.kernels.cuda_rbm`, same streams as the CPU); refused before
+            any work when numba.cuda finds no device.
 
         Every estimator that anneals (``ais``, ``reverse_ais``, ``bdmc``,
         ``raise_log_likelihood``, ``evaluate``) passes these through: ``pt.ais(rbm,
@@ -394,6 +399,15 @@ class BernoulliRBM:
 
         transition = block_gibbs(transition, "RBMs")
         bias, label = base_visible_bias(self, base, data)
+        if not isinstance(device, str) or device not in ("cpu", "cuda"):
+            raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
+        if device == "cuda":
+            from partition.kernels.cuda_rbm import check_device
+
+            if driver != "auto":
+                raise ValueError("device='cuda' runs its own kernel: leave driver='auto'")
+            check_device()
+            driver = "cuda"
         return RBMAnnealingPath(self, bias, label, dtype, driver, transition)
 
 
