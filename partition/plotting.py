@@ -271,6 +271,10 @@ def plot_benchmark(result, *, cost: str = "cost", goal: float = 0.05, ax=None):
         panel.axhline(goal, color="grey", linestyle="--", linewidth=0.8)
         panel.set_xscale("log")
         panel.set_yscale("log")
+        from matplotlib.ticker import NullFormatter
+
+        panel.xaxis.set_minor_formatter(NullFormatter())  # the minor labels overlap
+        panel.yaxis.set_minor_formatter(NullFormatter())
         unit = lines[0]["cost_unit"] if cost == "cost" else "seconds"
         panel.set_xlabel(unit)
         panel.set_ylabel("RMS error (nats)")
