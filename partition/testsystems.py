@@ -12,8 +12,10 @@ integral of the density itself, importance sampling from exact draws); a system'
 >>> len(pt.testsystems.names()) >= 20
 True
 >>> system = pt.testsystems.get("ising-32x32-kc")
->>> system.model, round(system.log_z, 6)
-(IsingModel(n_spins=1024, n_edges=2048), 952.64808)
+>>> system.model
+IsingModel(32x32 periodic, 2048 bonds, coupling=0.44068679350977147)
+>>> round(system.log_z, 6)
+952.64808
 >>> system.transitions
 ('heat-bath', 'metropolis')
 
