@@ -340,7 +340,7 @@ def _run(key, method, model, options, transition, budget, n_chains, seed):
 
 def _run_on(executor, tasks, n_chains, bar):
     """The runs on ``executor``, gathered in order; a failed run fails the benchmark."""
-    from partition.estimators.sharding import is_dask_client
+    from partition.estimators.sharding import gather, is_dask_client, submit
 
     dask = is_dask_client(executor)
     models = {}
@@ -349,26 +349,15 @@ def _run_on(executor, tasks, n_chains, bar):
         if system.name not in models:  # each model travels to each worker once (Dask)
             models[system.name] = (executor.scatter(system.model, broadcast=True) if dask
                                    else system.model)  # fmt: skip
-        args = (f"{system.name}|{method_label}|{label}", method, models[system.name],
-                dict(system.options), transition, budget, n_chains, seed)  # fmt: skip
-        futures.append(executor.submit(_run, *args, pure=False) if dask
-                       else executor.submit(_run, *args))  # fmt: skip
-    outcomes = []
-    try:
-        for k, future in enumerate(futures):
-            try:
-                outcomes.append(future.result())
-            except Exception as exc:
-                system, label, _, method_label, _, budget, repeat, _ = tasks[k]
-                raise RuntimeError(
-                    f"run {system.name} / {method_label} / {label} / budget {budget} / repeat "
-                    f"{repeat} failed on the executor ({type(exc).__name__}: {exc})"
-                ) from exc
-            bar.update(k + 1)
-    finally:
-        for future in futures[len(outcomes) :]:
-            future.cancel()
-    return outcomes
+        futures.append(submit(executor, _run, f"{system.name}|{method_label}|{label}", method,
+                              models[system.name], dict(system.options), transition, budget,
+                              n_chains, seed))  # fmt: skip
+
+    def describe(k):
+        system, label, _, method_label, _, budget, repeat, _ = tasks[k]
+        return f"run {system.name} / {method_label} / {label} / budget {budget} / repeat {repeat}"
+
+    return gather(futures, describe, bar)
 
 
 def benchmark(

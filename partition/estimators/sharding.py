@@ -71,6 +71,35 @@ def check_shards(n_shards, n_chains: int, executor) -> int:
     return min(n_shards, n_chains)
 
 
+def submit(executor, fn, *args):
+    """``executor.submit(fn, *args)``; Dask tasks are marked impure (each has its seed)."""
+    if is_dask_client(executor):
+        return executor.submit(fn, *args, pure=False)
+    return executor.submit(fn, *args)
+
+
+def gather(futures, describe, bar=None, consequence: str = "") -> list:
+    """The futures' results in order. The first that fails cancels the rest and raises a
+    ``RuntimeError`` that starts with ``describe(k)`` (what task ``k`` was) and ends with
+    ``consequence``: no partial result comes back."""
+    results = []
+    try:
+        for k, future in enumerate(futures):
+            try:
+                results.append(future.result())
+            except Exception as exc:
+                raise RuntimeError(
+                    f"{describe(k)} failed on the executor ({type(exc).__name__}: {exc})"
+                    f"{consequence}"
+                ) from exc
+            if bar is not None:
+                bar.update(k + 1)
+    finally:
+        for future in futures[len(results) :]:
+            future.cancel()
+    return results
+
+
 def _run_shard(path, betas, n_sweeps, streams, initial, transition_at_end):
     """One shard on a worker (module level, so that process pools can pickle it)."""
     from partition.estimators.annealing import run_chains
@@ -126,28 +155,19 @@ def anneal_sharded(
     futures = []
     for a, b in pieces:
         start_states = None if initial is None else np.ascontiguousarray(initial[a:b])
-        args = (shared_path, betas, n_sweeps, np.ascontiguousarray(streams[a:b]), start_states,
-                transition_at_end)  # fmt: skip
-        if dask:
-            futures.append(executor.submit(_run_shard, *args, pure=False))
-        else:
-            futures.append(executor.submit(_run_shard, *args))
-    results = []
+        futures.append(submit(executor, _run_shard, shared_path, betas, n_sweeps,
+                              np.ascontiguousarray(streams[a:b]), start_states,
+                              transition_at_end))  # fmt: skip
+
+    def describe(k):
+        a, b = pieces[k]
+        return f"shard {k + 1} of {len(pieces)} (chains {a}-{b - 1})"
+
     try:
-        for k, future in enumerate(futures):
-            try:
-                results.append(future.result())
-            except Exception as exc:
-                raise RuntimeError(
-                    f"shard {k + 1} of {len(futures)} (chains {pieces[k][0]}-{pieces[k][1] - 1}) "
-                    f"failed on the executor ({type(exc).__name__}: {exc}); the run is "
-                    "abandoned rather than estimated from fewer chains than asked"
-                ) from exc
-            bar.update(k + 1)
+        results = gather(futures, describe, bar, "; the run is abandoned rather than "
+                         "estimated from fewer chains than asked")  # fmt: skip
     finally:
         bar.close()
-        for future in futures[len(results) :]:
-            future.cancel()
     log_w = np.concatenate([r[0] for r in results])
     states = np.concatenate([r[1] for r in results])
     infos = [r[2] for r in results]
