@@ -65,6 +65,17 @@ def bernoulli(x, u):
     return 1.0 if u * (1.0 + e) < threshold else 0.0
 
 
+@cuda.jit(device=True, inline=True)
+def activations(weights, bias, units, out, c):
+    """``out[c] = bias + units[c] @ weights`` for binary units: the rows that are on."""
+    for j in range(out.shape[1]):
+        out[c, j] = bias[j]
+    for i in range(units.shape[1]):
+        if units[c, i] != 0.0:
+            for j in range(out.shape[1]):
+                out[c, j] += weights[i, j]
+
+
 @cuda.jit
 def ais_segment(weights, weights_t, visible_bias, hidden_bias, base_bias, betas, n_sweeps,
                 transition_at_end, visible, state, log_w, hidden, act, logits):  # fmt: skip
@@ -84,12 +95,7 @@ def ais_segment(weights, weights_t, visible_bias, hidden_bias, base_bias, betas,
         transition = k < n_betas - 1 or transition_at_end
         sweeps = n_sweeps if transition else 1
         for sweep in range(sweeps):
-            for j in range(n_hidden):  # act = c + v W
-                act[c, j] = hidden_bias[j]
-            for i in range(n_visible):
-                if visible[c, i] != 0.0:
-                    for j in range(n_hidden):
-                        act[c, j] += weights[i, j]
+            activations(weights, hidden_bias, visible, act, c)  # act = c + v W
             if sweep == 0:
                 linear = 0.0
                 for i0 in range(0, n_visible, CHUNK):
@@ -114,12 +120,7 @@ def ais_segment(weights, weights_t, visible_bias, hidden_bias, base_bias, betas,
             for j in range(n_hidden):
                 u = uniform_at(key, gamma, counter + uint64(j + 1))
                 hidden[c, j] = bernoulli(beta * act[c, j], u)
-            for i in range(n_visible):  # logits = b + W h
-                logits[c, i] = visible_bias[i]
-            for j in range(n_hidden):
-                if hidden[c, j] != 0.0:
-                    for i in range(n_visible):
-                        logits[c, i] += weights_t[j, i]
+            activations(weights_t, visible_bias, hidden, logits, c)  # logits = b + W h
             for i in range(n_visible):
                 x = (1.0 - beta) * base_bias[i] + beta * logits[c, i]
                 u = uniform_at(key, gamma, counter + uint64(n_hidden + i + 1))
