@@ -261,12 +261,12 @@ def _executor(args: argparse.Namespace):
         yield None
 
 
-def _cmd_ais(args: argparse.Namespace) -> int:
-    import partition as pt
-
+def _run_annealing(args: argparse.Namespace, estimator):
+    """``(model, data, estimator(model, ...))`` with the options every annealing command
+    shares, on the executor that ``--workers``/``--scheduler`` ask for."""
     model, data, progress = _annealing_inputs(args)
     with _executor(args) as executor:
-        est = pt.ais(
+        result = estimator(
             model,
             n_chains=args.chains,
             schedule=args.schedule,
@@ -274,9 +274,16 @@ def _cmd_ais(args: argparse.Namespace) -> int:
             n_sweeps=args.sweeps,
             progress=progress,
             executor=executor,
-            **_family_options(model, args),
             rng=args.seed,
+            **_family_options(model, args),
         )
+    return model, data, result
+
+
+def _cmd_ais(args: argparse.Namespace) -> int:
+    import partition as pt
+
+    model, data, est = _run_annealing(args, pt.ais)
     ll = pt.log_likelihood(model, data, est) if data is not None else None
     if args.json:
         out = {"model": args.model, **est.to_dict()}
@@ -309,19 +316,7 @@ def _cmd_ais(args: argparse.Namespace) -> int:
 def _cmd_bdmc(args: argparse.Namespace) -> int:
     import partition as pt
 
-    model, data, progress = _annealing_inputs(args)
-    with _executor(args) as executor:
-        bounds = pt.bdmc(
-            model,
-            n_chains=args.chains,
-            schedule=args.schedule,
-            data=data,
-            n_sweeps=args.sweeps,
-            progress=progress,
-            executor=executor,
-            rng=args.seed,
-            **_family_options(model, args),
-        )
+    model, _, bounds = _run_annealing(args, pt.bdmc)
     if args.json:
         out = {
             "model": args.model,
