@@ -33,6 +33,10 @@ CASES = {
 def test_ctrl_c_stops_a_long_run_within_about_a_second(name):
     warm_up, run = CASES[name]
     code = (
+        # the test process may hand down SIGINT ignored (since this suite's Dask and
+        # process-pool tests, something in the pytest process leaves SIGHUP, SIGINT and
+        # SIGQUIT ignored, and a child inherits that); a user's shell does not
+        "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "import sys, partition as pt\n"
         f"{warm_up}\n"
         "print('started', flush=True)\n"
