@@ -11,7 +11,7 @@ import tempfile
 _CACHE_DIR = tempfile.mkdtemp(prefix="partition-numba-cache-")
 os.environ["NUMBA_CACHE_DIR"] = _CACHE_DIR
 
-collect_ignore = ["partition/__main__.py", "scripts", "benchmarks", "notebooks"]
+collect_ignore = ["scripts", "benchmarks", "notebooks", "docs"]
 
 
 def pytest_unconfigure(config):  # noqa: ARG001 - pytest hook signature

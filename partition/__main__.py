@@ -4,4 +4,5 @@ import sys
 
 from partition.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # importing it (e.g. for doctest collection) runs nothing
+    sys.exit(main())
