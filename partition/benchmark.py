@@ -1,6 +1,6 @@
 """Benchmark samplers and estimators on targets with an exact log Z.
 
-:func:`benchmark` runs every estimator with every transition on every target
+:func:`~partition.benchmark` runs every estimator with every transition on every target
 (:mod:`partition.testsystems`, or your own systems) at several budgets and repeats, and
 returns a :class:`BenchmarkResult`: one row per run, with its error against the exact
 value, its z-score against its own reported standard error, whether its interval covered,
@@ -32,7 +32,7 @@ from partition._validation import check_int
 from partition.results import LogZBounds, LogZEstimate
 from partition.testsystems import TRANSITIONS, TestSystem, get, make_transition, names
 
-__all__ = ["ESTIMATORS", "BenchmarkResult", "benchmark"]
+__all__ = ["COLUMNS", "ESTIMATORS", "BenchmarkResult", "benchmark"]
 
 #: The built-in estimators, by name.
 ESTIMATORS = ("ais", "smc", "bdmc")
@@ -72,7 +72,8 @@ _BUILT_IN: dict[str, Callable[..., Any]] = {"ais": _ais, "smc": _smc, "bdmc": _b
 
 @dataclass(frozen=True)
 class BenchmarkResult:
-    """The runs of a :func:`benchmark`: ``rows`` (dicts with :data:`COLUMNS`) and
+    """The runs of a :func:`~partition.benchmark`: ``rows`` (dicts with
+    :data:`~partition.benchmark.COLUMNS`) and
     ``skipped`` (the target, estimator and transition triples that do not apply, with why).
 
     Examples
@@ -89,7 +90,7 @@ class BenchmarkResult:
     settings: Mapping[str, Any] = field(default_factory=dict)
 
     def to_csv(self, path) -> None:
-        """Write the rows as CSV (one line per run, :data:`COLUMNS`)."""
+        """Write the rows as CSV (one line per run, :data:`~partition.benchmark.COLUMNS`)."""
         with open(path, "w", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=COLUMNS)
             writer.writeheader()
@@ -386,9 +387,10 @@ def benchmark(
         run on the targets whose family accepts it. One that applies to none of the targets
         is an error that lists, per target, the transitions that do apply.
     estimators : a list or a dict {label: estimator}
-        Names from :data:`ESTIMATORS` (``"ais"``: forward AIS; ``"smc"``: SMC with
-        resampling on the same fixed schedule; ``"bdmc"``: forward and reverse AIS, the row's
-        ``log_z`` being their Bennett combination and ``lower``, ``upper`` the bounds), or
+        Names from :data:`~partition.benchmark.ESTIMATORS` (``"ais"``: forward AIS;
+        ``"smc"``: SMC with resampling on the same fixed schedule; ``"bdmc"``: forward and
+        reverse AIS, the row's ``log_z`` being their Bennett combination and ``lower``,
+        ``upper`` the bounds), or
         callables ``f(model, *, budget, n_chains, transition, rng, **options)`` that return a
         :class:`~partition.LogZEstimate` or :class:`~partition.LogZBounds`.
     budgets : list of int

@@ -867,8 +867,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="benchmark samplers and estimators on test systems with exact log Z",
         description="Run estimators (AIS, SMC, BDMC or your own) with transitions (the "
         "built-in ones or your own, from FILE.py:NAME) on test systems with an exact log Z "
-        "at several budgets and repeats; print the RMS error, |z| and interval coverage per "
-        "setting, and write every run to CSV, JSON or a figure.",
+        "at several budgets and repeats; print the RMS error, the mean absolute z-score and "
+        "interval coverage per setting, and write every run to CSV, JSON or a figure.",
     )
     p_bench.add_argument("--list", action="store_true", help="list the test systems and exit")
     p_bench.add_argument("--targets", help="comma-separated system names, or all")

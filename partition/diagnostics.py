@@ -11,6 +11,13 @@ from typing import Any
 
 import numpy as np
 
+__all__ = [
+    "ess",
+    "pareto_k",
+    "rhat",
+    "to_inference_data",
+]
+
 EXTRA_MESSAGE = (
     "partition.diagnostics needs arviz, an optional extra: pip install 'partition[diagnostics]'"
 )

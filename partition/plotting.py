@@ -13,6 +13,15 @@ from typing import Any
 
 import numpy as np
 
+__all__ = [
+    "plot_bdmc",
+    "plot_benchmark",
+    "plot_error_vs_cost",
+    "plot_estimates",
+    "plot_log_weights",
+    "plot_training_history",
+]
+
 EXTRA_MESSAGE = (
     "partition.plotting needs matplotlib, an optional extra: pip install 'partition[plot]'"
 )

@@ -21,6 +21,18 @@ from scipy.special import logsumexp, ndtri
 
 from partition._validation import as_real_array, check_probability, check_real
 
+__all__ = [
+    "ConfidenceInterval",
+    "LogLikelihoodEstimate",
+    "LogZBounds",
+    "LogZEstimate",
+    "UnreliableEstimateWarning",
+    "kish_ess",
+    "log_mean_exp",
+    "log_mean_exp_stderr",
+    "stderr_of_mean",
+]
+
 #: An estimate from importance weights is flagged when its Kish effective sample size is
 #: below this fraction of the number of weights: a few chains then carry the estimate, the
 #: delta-method standard error is itself unreliable and, for forward AIS, the estimate is
@@ -311,8 +323,9 @@ class LogZEstimate(_Picklable):
     ) -> LogZEstimate:
         """Summarise importance weights: ``log_z = log_offset + log mean exp(log_weights)``.
 
-        The standard error is the delta-method one (:func:`log_mean_exp_stderr`), the
-        interval ``log_z -+ z * stderr``, the ESS Kish's.
+        The standard error is the delta-method one
+        (:func:`~partition.results.log_mean_exp_stderr`), the interval
+        ``log_z -+ z * stderr``, the ESS Kish's.
         """
         lw = _as_log_weights(log_weights)
         est = cls.normal(

@@ -6,7 +6,7 @@ physics formula (Kaufman's for the torus, the Kac-Ward determinant for planar la
 a convergent series. The test suite checks each value against a second, independent route
 (joint brute force, the row transfer matrix, Onsager's integral, quadrature, a Laplace
 integral of the density itself, importance sampling from exact draws); a system's
-:attr:`TestSystem.source` says how its value was obtained.
+``source`` says how its value was obtained.
 
 >>> import partition as pt
 >>> len(pt.testsystems.names()) >= 20
@@ -39,7 +39,7 @@ import numpy as np
 
 __all__ = ["FAMILIES", "TRANSITIONS", "TestSystem", "get", "make_transition", "names"]
 
-#: The families of the systems, as :attr:`TestSystem.family` names them.
+#: The families of the systems, as ``TestSystem.family`` names them.
 FAMILIES = ("rbm", "ising", "continuous", "gbrbm")
 
 

@@ -142,7 +142,7 @@ def known_gbrbm(
 ):
     """A known Gaussian-Bernoulli RBM and exact draws from it: ``(model, train, test)``.
 
-    The model is :meth:`GaussianBernoulliRBM.random` (unit ``sigma``) with ``seed``; the
+    The model is :meth:`~partition.GaussianBernoulliRBM.random` (unit ``sigma``) with ``seed``; the
     draws are exact (:meth:`~partition.GaussianBernoulliRBM.sample_exactly`). A fit to
     ``train`` can be scored against the true model's exact test log-likelihood.
 

@@ -41,8 +41,8 @@ def annealing_path(model: Any, what: str, transition=None, **options) -> Anneali
 class AnnealingConfig:
     """The validated settings of one annealing estimator call.
 
-    Built by :meth:`build` before anything runs; the estimators read their settings from it
-    and :meth:`anneal` runs the driver with them.
+    Built by ``AnnealingConfig.build`` before anything runs; the estimators read their
+    settings from it and :meth:`anneal` runs the driver with them.
 
     Examples
     --------

@@ -183,7 +183,7 @@ def smc(
         Conditional ESS (Zhou, Johansen & Aston 2016; the default, right with adaptive
         resampling) or the ESS of the reweighted particles.
     resampling : {"systematic", "stratified", "residual", "multinomial"}
-        The resampling scheme (:func:`resample`).
+        The resampling scheme (Douc, Cappé & Moulines 2005 compare them).
     resample_threshold : float
         Resample when the ESS falls below this fraction of the particles; 0 never
         resamples (annealed importance sampling with adaptive temperatures), 1 always.

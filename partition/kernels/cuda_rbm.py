@@ -1,6 +1,6 @@
 """AIS for Bernoulli RBMs on a CUDA GPU (numba.cuda), one thread per chain.
 
-The kernel is the fused CPU driver (:func:`partition.kernels.rbm.ais_fused`) written for
+The kernel is the fused CPU driver (``partition.kernels.rbm.ais_fused``) written for
 the GPU: each thread runs one chain through a segment of temperatures, with the chain's
 own SplitMix64 stream at the same indices as on the CPU (``n_hidden`` uniforms, then
 ``n_visible``, per transition), so CPU and GPU runs of one seed draw the same units and
@@ -11,7 +11,7 @@ the fused driver does. ``float32`` runs the products and the state in single pre
 the log weights in double.
 
 This module is imported on first use of ``device="cuda"``: ``import partition`` does not
-import numba.cuda, and :func:`check_device` says when no CUDA device is found. The tests
+import numba.cuda, and ``check_device`` says when no CUDA device is found. The tests
 run this kernel on numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``) against the CPU
 driver.
 """

@@ -2,7 +2,7 @@
 draws, and the AIS segment driver with block Gibbs.
 
 Energy ``E(v, h) = sum_i (v_i - b_i)^2 / (2 s_i^2) - sum_ij (v_i / s_i^2) W_ij h_j - c.h``.
-With ``r = b / s`` and ``U = W / s`` (rows scaled by ``1 / s_i``), integrating ``v`` out gives
+With ``r = b / s`` and ``U = W / s`` (rows scaled by ``1 / s_i``), integrating ``v`` out gives ::
 
     log Z = sum_i log(sqrt(2 pi) s_i) - |r|^2 / 2 + logsumexp_h [ c.h + |r + U h|^2 / 2 ],
 
@@ -11,14 +11,14 @@ column of ``U`` (O(n_visible) per state). The ``2^m`` states are cut into aligne
 one ``prange`` task each, that restart their sums from scratch (bounding rounding drift) and
 return a partial log-sum-exp; results do not depend on threads.
 
-AIS runs the path from the base ``N(b_A, s^2)`` (hidden units uniform) to the model,
+AIS runs the path from the base ``N(b_A, s^2)`` (hidden units uniform) to the model ::
 
     log f_beta(v) = -(1 - beta) q_A(v) - beta q_B(v) + sum_j softplus(beta a_j(v)),
 
 ``q_A = sum (v - b_A)^2 / (2 s^2)``, ``q_B`` the same with ``b``, ``a(v) = c + (v / s^2) W``.
 Gibbs at ``beta``: ``h_j ~ Bern(sigmoid(beta a_j))``, then ``v_i ~ N((1 - beta) b_A_i + beta
 (b_i + (W h)_i), s_i^2)``; a sweep takes ``n_hidden`` uniforms, then ``n_visible`` normals by
-inversion (:func:`partition.kernels.continuous.normal_at`, one uniform each).
+inversion (``partition.kernels.continuous.normal_at``, one uniform each).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Block-Gibbs and AIS kernels for the RBM family.
 
 The annealing path is the one of Salakhutdinov & Murray (2008): at inverse temperature
-``beta`` the visible marginal is
+``beta`` the visible marginal is ::
 
     log p*_beta(v) = ((1 - beta) b_A + beta b) . v + sum_j softplus(beta (c_j + (v W)_j))
 
@@ -12,12 +12,12 @@ out). Gibbs at ``beta``: ``h_j ~ Bern(sigmoid(beta (c_j + (v W)_j)))``, then
 Two drivers, chosen by size (see ``partition.models._rbm_ais``), both running whole
 segments of temperatures inside numba:
 
-- batched (:func:`ais_batched`), for large layers: the chains are cut into one block per
+- batched (``ais_batched``), for large layers: the chains are cut into one block per
   thread, and each thread runs the whole segment on its block alone: one single-threaded
   BLAS GEMM per half sweep over the block's chains, then the elementwise work of each chain.
   Threads meet once per kernel call, never per temperature (BLAS is limited to one thread
   by the caller, so thread pools never alternate or nest);
-- fused (:func:`ais_fused`), for small layers: one chain per ``prange`` task, adding the
+- fused (``ais_fused``), for small layers: one chain per ``prange`` task, adding the
   weight rows of the active units instead of a dense product.
 
 Both consume each chain's random stream in the same order (per transition: ``n_hidden``

@@ -35,6 +35,17 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+__all__ = [
+    "AnnealingPath",
+    "ExactLogZ",
+    "ExactSampler",
+    "ModelFamily",
+    "Runner",
+    "SegmentRunner",
+    "require",
+    "sweeps_in_segment",
+]
+
 
 @runtime_checkable
 class SegmentRunner(Protocol):

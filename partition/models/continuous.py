@@ -307,7 +307,7 @@ class LogDensity:
         return arr
 
     def annealing_path(self, *, transition=None, **options):
-        """The geometric path from :attr:`base` to the density.
+        """The geometric path from ``base`` to the density.
 
         ``transition``: a :mod:`partition.transitions` object (or your own), or None for
         ``HMC()`` when ``grad_log_prob`` is given and ``RandomWalk()`` otherwise. No other

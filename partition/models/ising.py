@@ -20,7 +20,7 @@ BOUNDARIES = ("periodic", "open")
 
 
 class Lattice(NamedTuple):
-    """Where a model came from :meth:`IsingModel.square_lattice`: sites ``r * M + c``."""
+    """Where a model came from :meth:`~partition.IsingModel.square_lattice`: sites ``r * M + c``."""
 
     shape: tuple[int, int]
     boundary: str
@@ -191,8 +191,8 @@ class IsingModel:
         """An ``L x M`` square lattice (``M = L`` by default), sites numbered ``r * M + c``.
 
         ``coupling`` is a scalar or one value per bond in the order of
-        :func:`square_lattice_edges` (e.g. random couplings for a spin glass); ``field`` is a
-        scalar or ``(L, M)``/``(L*M,)``.
+        :func:`~partition.models.ising.square_lattice_edges` (e.g. random couplings for a
+        spin glass); ``field`` is a scalar or ``(L, M)``/``(L*M,)``.
 
         Examples
         --------

@@ -2,7 +2,7 @@
 
 The negative phase runs ``k`` block-Gibbs sweeps from the batch itself; the gradient of the
 negative log-likelihood is ``E_chains[-grad F] - E_batch[-grad F]``. For binary visible
-units a whole epoch runs in one compiled call (:func:`partition.kernels.train.cd_epoch`:
+units a whole epoch runs in one compiled call (``partition.kernels.train.cd_epoch``:
 BLAS products, one stream per negative chain); Gaussian visible units use the NumPy sweeps
 of :mod:`partition.train.gaussian`.
 """

@@ -1,7 +1,7 @@
 """Objectives and exact gradients for Gaussian-Bernoulli RBMs (NumPy).
 
 The parameters are ``theta = (W, b, c, log s)``. With ``u = 1 / s^2``, ``a = c + (v u) W``,
-``sigma = sigmoid(a)``, ``sigma' = sigma (1 - sigma)``, the model's score (Z vanishes) is
+``sigma = sigmoid(a)``, ``sigma' = sigma (1 - sigma)``, the model's score (Z vanishes) is ::
 
     psi(v) = grad_v log p(v) = u (W sigma(a) - (v - b)),
 
@@ -17,8 +17,8 @@ and its Jacobian ``H = d psi / d v = -diag(u) + diag(u) W diag(sigma') W' diag(u
 - ``"ssm"``, sliced score matching (Song et al. 2019), the variance-reduced form
   ``J = E[p' H p + |psi|^2 / 2]`` with one projection ``p ~ N(0, I)`` per example and update.
 - ``"cd"`` / ``"pcd"`` (:mod:`partition.train.cd`, :mod:`partition.train.pcd`): the
-  log-likelihood gradient from :func:`neg_free_energy_gradient` and Gibbs chains
-  (:func:`gibbs`: h | v Bernoulli, v | h Gaussian).
+  log-likelihood gradient from ``neg_free_energy_gradient`` and Gibbs chains
+  (``gibbs``: h | v Bernoulli, v | h Gaussian).
 
 The methods themselves, one module each, are :mod:`partition.train.score_matching`,
 :mod:`partition.train.cd` and :mod:`partition.train.pcd`.

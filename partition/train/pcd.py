@@ -5,7 +5,7 @@ sweeps per update; their statistics are scaled by ``batch / chains``. Binary vis
 may temper the chains (Desjardins et al. 2010): ``n_temperatures`` replicas at inverse
 temperatures linear in [0.2, 1], neighbours swapped after every update by the Metropolis
 rule, the negative phase read from the replica at 1. Without tempering a binary epoch runs
-in one compiled call (:func:`partition.kernels.train.cd_epoch`).
+in one compiled call (``partition.kernels.train.cd_epoch``).
 """
 
 from __future__ import annotations
