@@ -86,12 +86,5 @@ html_theme_options = {
 }
 html_sidebars = {"index": [], "changelog": []}
 html_show_sourcelink = False
-
-
-def _public_bases(app, name, obj, options, bases):  # noqa: ARG001 - Sphinx's signature
-    """Show only public base classes ("Bases: object" rather than a private mix-in)."""
-    bases[:] = [b for b in bases if not getattr(b, "__name__", "").startswith("_")] or [object]
-
-
-def setup(app):
-    app.connect("autodoc-process-bases", _public_bases)
+# the contents of a class page list "summary()", not "LogZEstimate.summary()"
+toc_object_entries_show_parents = "hide"

@@ -43,8 +43,9 @@ Write your own: a numba step with the signature above and an object carrying it 
 public here: :func:`uniform_at` (the chain's stream at an index), :func:`fill_normals`
 (normals by inversion, one uniform each), :func:`log_base` and :func:`tempered_grad` (the
 base's part of the tempered density) and :func:`metropolis` (the accept/reject decision).
-The README's "Bring your own model or sampler" runs an example, and
-``tests/models/test_continuous.py`` holds one written outside the package.
+The documentation's page "Bringing your own model or sampler" (the README's section "Bring
+your own model or sampler") runs an example, and ``tests/models/test_continuous.py`` holds
+one written outside the package.
 """
 
 from __future__ import annotations
