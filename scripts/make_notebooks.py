@@ -300,8 +300,9 @@ NOTEBOOKS = {
         ),
         (
             "code",
+            "targets = ['mixture-6d-3modes'] if QUICK else ['mixture-6d-3modes', 'funnel-10d']\n"
             "result = pt.benchmark(\n"
-            "    ['mixture-6d-3modes', 'funnel-10d'],\n"
+            "    targets,\n"
             "    transitions=[CauchyWalk(target_accept=0.3), 'hmc'],\n"
             "    estimators=['ais', 'smc'],\n"
             "    budgets=[30, 100] if QUICK else [30, 100, 300, 1000],\n"
@@ -327,7 +328,7 @@ NOTEBOOKS = {
         (
             "code",
             "largest = max(line['budget'] for line in result.summary())\n"
-            "for target in ('mixture-6d-3modes', 'funnel-10d'):\n"
+            "for target in targets:\n"
             "    lines = [x for x in result.summary() if x['target'] == target and x['budget'] == largest]\n"
             "    best = min(lines, key=lambda x: x['rms_error'])\n"
             "    narrow = [f\"{x['estimator']}/{x['transition']}\" for x in lines if x['coverage'] < 0.8]\n"
