@@ -44,6 +44,7 @@ smartquotes_action = "qe"  # quotes and ellipses; "--json" keeps its two hyphens
 # The notebooks live in notebooks/ (the tests execute them there); the site renders their
 # committed outputs, never executes them.
 nb_execution_mode = "off"
+nb_merge_streams = True  # one output box per cell, however the kernel chunked stdout
 TUTORIALS = DOCS / "tutorials"
 for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
     target = TUTORIALS / notebook.name
