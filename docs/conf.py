@@ -85,7 +85,7 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
-html_sidebars = {"index": [], "changelog": []}
+html_sidebars = {"index": [], "install": [], "changelog": []}  # pages without a section
 html_show_sourcelink = False
 # the contents of a class page list "summary()", not "LogZEstimate.summary()"
 toc_object_entries_show_parents = "hide"
