@@ -5,6 +5,7 @@ import importlib
 import os
 import pathlib
 import pkgutil
+import posixpath
 import re
 import subprocess
 import sys
@@ -78,7 +79,7 @@ def _resolve(name):
 
 def test_every_public_name_has_a_page(site):
     with open(site / "objects.inv", "rb") as f:
-        inventory = InventoryFile.load(f, "", posixpath_join)
+        inventory = InventoryFile.load(f, "", posixpath.join)
     pages = {}  # id(object) -> the page that documents it
     for kind, entries in inventory.items():
         if kind not in ("py:function", "py:class", "py:exception", "py:data"):
@@ -101,10 +102,6 @@ def test_every_public_name_has_a_page(site):
             else:
                 assert (site / page).is_file(), page
     assert not missing, f"public names without a page of their own: {missing}"
-
-
-def posixpath_join(*parts):
-    return "/".join(p for p in parts if p)
 
 
 def test_the_cli_page_shows_every_command(site):

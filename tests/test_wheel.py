@@ -115,9 +115,9 @@ def test_the_installed_wheel_passes_its_doctests_and_runs_the_demo(dist, tmp_pat
     # the doctests of every module of the installed package, in two halves of about equal
     # work, and the demo, side by side (each mostly compiles numba kernels on one core)
     package = pathlib.Path(info["file"]).parent
-    first = ["benchmark.py", "estimators", "datasets"]
+    first = ["benchmark.py", "estimators", "datasets"]  # files of the installed package
     halves = [  # `pytest --pyargs` finds the modules where the venv imports them from
-        ["--pyargs", "partition.benchmark", "partition.estimators", "partition.datasets"],
+        ["--pyargs", *(f"partition.{name.removesuffix('.py')}" for name in first)],
         ["--pyargs", "partition", *(f"--ignore={package / name}" for name in first)],
     ]
     options = ["--doctest-modules", "-q", "-p", "no:cacheprovider", "-W", "error::RuntimeWarning"]
