@@ -94,9 +94,12 @@ print(json.dumps({"file": partition.__file__, "version": md.version("partition")
 def test_the_installed_wheel_passes_its_doctests_and_runs_the_demo(dist, tmp_path):
     wheel, _ = dist
     python, command = _venv(tmp_path / "venv", system_site_packages=True)
+    # --ignore-installed: a `partition` of the same version in the system site-packages (CI's
+    # plain `pip install .` puts one there) would otherwise count as already installed
     subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
-         "--no-index", "--no-deps", "--disable-pip-version-check", str(wheel)],
+         "--no-index", "--no-deps", "--ignore-installed", "--disable-pip-version-check",
+         str(wheel)],
         check=True, timeout=300,
     )  # fmt: skip
     env = _env(tmp_path)
