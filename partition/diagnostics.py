@@ -30,6 +30,11 @@ def _arviz():
             import arviz
     except ImportError as exc:
         raise ImportError(EXTRA_MESSAGE) from exc
+    if int(arviz.__version__.split(".")[0]) >= 1:  # 1.0 moved psislw and changed from_dict
+        raise ImportError(
+            f"partition.diagnostics needs arviz 0.x (found {arviz.__version__}, whose API "
+            "changed): pip install 'partition[diagnostics]'"
+        )
     return arviz
 
 

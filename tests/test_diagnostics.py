@@ -97,3 +97,12 @@ def test_internal_ess_agrees_with_arviz(phi):
     # and the AR(1) truth n (1 - phi) / (1 + phi), within sampling error
     truth = x.size * (1 - phi) / (1 + phi)
     assert abs(ours - truth) / truth < 0.25
+
+
+def test_arviz_1_is_refused_with_what_to_install(monkeypatch):
+    """arviz 1.0 moved psislw and changed from_dict: a clear error, not an AttributeError."""
+    import types
+
+    monkeypatch.setitem(sys.modules, "arviz", types.SimpleNamespace(__version__="1.3.0"))
+    with pytest.raises(ImportError, match=r"arviz 0\.x \(found 1\.3\.0.*partition\[diagnostics\]"):
+        diagnostics.pareto_k(np.zeros(10))

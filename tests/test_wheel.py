@@ -2,9 +2,10 @@
 wheel, installed into a fresh virtual environment, passes the package's doctests there and
 runs `partition demo --json`, and `partition --version` matches the package metadata.
 
-The virtual environment sees this environment's site-packages (`--system-site-packages`) for
-the dependencies, so the test runs offline; its own site-packages comes first, so it imports
-the wheel's `partition`, never this checkout or an older install (asserted). The dependencies
+The virtual environment sees this interpreter's site-packages for the dependencies (a `.pth`
+file that lists them), so the test runs offline, from the system Python or from a venv; its
+own site-packages comes first, so it imports the wheel's `partition`, never this checkout or
+an older install (asserted). The dependencies
 the wheel declares are checked against what the environment has. `-m slow` adds a run in an
 environment without the system's packages, which installs the dependencies from the index.
 """
@@ -58,12 +59,27 @@ def test_the_wheel_and_the_sdist_carry_the_shipped_data(dist):
     assert "tests/test_wheel.py" in members
 
 
-def _venv(path, *, system_site_packages):
-    args = [sys.executable, "-m", "venv", "--without-pip", str(path)]
-    if system_site_packages:
-        args.insert(-1, "--system-site-packages")
-    subprocess.run(args, check=True, timeout=120)
-    return path / "bin" / "python", path / "bin" / "partition"
+def _site_packages() -> list[str]:
+    """The folders this interpreter imports installed packages from, in its order: a venv's
+    own, the base interpreter's where the venv sees them, the user's."""
+    return [p for p in sys.path if pathlib.Path(p).name in ("site-packages", "dist-packages")]
+
+
+def _venv(path, *, inherit_packages):
+    """A fresh venv; with ``inherit_packages`` it also sees :func:`_site_packages`, after its
+    own. (``--system-site-packages`` would give it the *base* interpreter's packages, which
+    lack the dependencies when this test runs in a venv.)"""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True,
+                   timeout=120)  # fmt: skip
+    python = path / "bin" / "python"
+    if inherit_packages:
+        purelib = subprocess.run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True, capture_output=True, text=True, timeout=60,
+        ).stdout.strip()  # fmt: skip
+        lines = "".join(f"{folder}\n" for folder in _site_packages())
+        (pathlib.Path(purelib) / "outer_site_packages.pth").write_text(lines)
+    return python, path / "bin" / "partition"
 
 
 def _env(tmp_path):
@@ -93,7 +109,7 @@ print(json.dumps({"file": partition.__file__, "version": md.version("partition")
 
 def test_the_installed_wheel_passes_its_doctests_and_runs_the_demo(dist, tmp_path):
     wheel, _ = dist
-    python, command = _venv(tmp_path / "venv", system_site_packages=True)
+    python, command = _venv(tmp_path / "venv", inherit_packages=True)
     # --ignore-installed: a `partition` of the same version in the system site-packages (CI's
     # plain `pip install .` puts one there) would otherwise count as already installed
     subprocess.run(
@@ -107,7 +123,9 @@ def test_the_installed_wheel_passes_its_doctests_and_runs_the_demo(dist, tmp_pat
     work.mkdir()
     run = {"cwd": work, "env": env, "capture_output": True, "text": True}
 
-    info = json.loads(subprocess.run([python, "-c", _CHECK_DEPENDENCIES], check=True, **run).stdout)
+    check = subprocess.run([python, "-c", _CHECK_DEPENDENCIES], **run)
+    assert check.returncode == 0, check.stderr[-3000:]
+    info = json.loads(check.stdout)
     assert pathlib.Path(info["file"]).is_relative_to(tmp_path / "venv"), info["file"]
     assert info["version"] == partition.__version__
     assert not info["unmet"], f"declared dependencies the environment lacks: {info['unmet']}"
@@ -151,7 +169,7 @@ def test_the_wheel_installs_its_dependencies_into_an_empty_environment(dist, tmp
     """Without the system's packages: pip resolves the declared dependencies from the index
     (network), and the demo runs on them alone."""
     wheel, _ = dist
-    python, command = _venv(tmp_path / "venv", system_site_packages=False)
+    python, command = _venv(tmp_path / "venv", inherit_packages=False)
     subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
          "--disable-pip-version-check", str(wheel)],
