@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -180,8 +182,10 @@ def _schedule_arg(text: str):
     return int(value)
 
 
-#: Names the commands accept instead of a file: the shipped RBM and data set.
+#: Names the commands accept instead of a file: the shipped RBM and binary data set, and
+#: the shipped real-valued data set (grey levels) for Gaussian-Bernoulli RBMs.
 SHIPPED = "digits"
+SHIPPED_CONTINUOUS = "digits-continuous"
 
 
 def _load_model(path: str):
@@ -208,14 +212,24 @@ def _annealing_inputs(args: argparse.Namespace):
         raise ValueError(f"--base {args.base} does not apply: {kind} RBM takes --base {takes}")
     if gaussian and getattr(args, "float32", False):
         raise ValueError("--float32 applies to Bernoulli RBMs (their batched driver) only")
+    if args.data == SHIPPED and gaussian:
+        raise ValueError(
+            f"--data {SHIPPED} is the shipped binary digits; a Gaussian-Bernoulli RBM takes real "
+            f"data: --data {SHIPPED_CONTINUOUS} (the shipped grey levels) or a file"
+        )
+    if args.data == SHIPPED_CONTINUOUS and not gaussian:
+        raise ValueError(
+            f"--data {SHIPPED_CONTINUOUS} is real-valued, for a Gaussian-Bernoulli RBM; a "
+            f"Bernoulli RBM takes binary data: --data {SHIPPED} or a binary file"
+        )
     if args.data == SHIPPED:
         from partition._validation import as_binary_rows
 
         data = pt.datasets.digits()[0]  # the training split: the base model's rates
-        if gaussian:
-            data = model.validate_states(data, "--data digits")
-        else:
-            as_binary_rows(data, "--data digits", model.n_visible, "n_visible")
+        as_binary_rows(data, f"--data {SHIPPED}", model.n_visible, "n_visible")
+    elif args.data == SHIPPED_CONTINUOUS:
+        data = pt.datasets.digits_continuous()[0]
+        data = model.validate_states(data, f"--data {SHIPPED_CONTINUOUS}")
     elif args.data and gaussian:
         data = model.validate_states(load_data(args.data), f"--data {args.data}")
     else:
@@ -235,6 +249,10 @@ def _family_options(model, args: argparse.Namespace) -> dict:
     return options
 
 
+#: Seconds ``--scheduler`` waits to reach a Dask scheduler before it gives up.
+SCHEDULER_TIMEOUT = 10.0
+
+
 @contextlib.contextmanager
 def _executor(args: argparse.Namespace):
     """``--workers N`` (a local pool of N spawned processes), ``--scheduler ADDRESS`` (a Dask
@@ -249,7 +267,15 @@ def _executor(args: argparse.Namespace):
             raise ValueError(
                 "--scheduler needs Dask: pip install 'partition[distributed]'"
             ) from None
-        with distributed.Client(address) as client:
+        try:
+            client = distributed.Client(address, timeout=SCHEDULER_TIMEOUT)
+        except (OSError, TimeoutError, ValueError) as exc:  # unreachable, or not an address
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ValueError(
+                f"--scheduler {address}: could not connect within {SCHEDULER_TIMEOUT:g} s "
+                f"({reason})"
+            ) from None
+        with client:
             yield client
     elif workers:
         import multiprocessing
@@ -380,12 +406,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from partition._io import check_output_path
 
     check_output_path(args.out, force=args.force, what="--out")  # before minutes of training
-    visible = args.visible or ("gaussian" if args.data == "digits-continuous" else "binary")
-    if args.data == "digits-continuous" and visible != "gaussian":
+    visible = args.visible or ("gaussian" if args.data == SHIPPED_CONTINUOUS else "binary")
+    if args.data == SHIPPED_CONTINUOUS and visible != "gaussian":
         raise ValueError("DATA digits-continuous is real: train it with --visible gaussian")
-    if args.data == "digits":
+    if args.data == SHIPPED:
         train, test = pt.datasets.digits()
-    elif args.data == "digits-continuous":
+    elif args.data == SHIPPED_CONTINUOUS:
         train, test = pt.datasets.digits_continuous()
     elif visible == "gaussian":
         train, test = _real_file(args.data, "DATA"), None
@@ -618,9 +644,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         if target != "all":
             testsystems.get(target)
     if args.plot:
-        from partition.plotting import _axes
+        from partition.plotting import _pyplot
 
-        _axes(None)  # matplotlib missing: say so before the runs, not after
+        _pyplot()  # matplotlib missing: say so before the runs, not after
     with _executor(args) as executor:
         result = benchmark(
             targets, transitions, estimators, args.budgets, args.repeats, n_chains=args.chains,
@@ -634,11 +660,20 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         print(result.to_json())
         return 0
     print(f"{'target':<24} {'estimator':<10} {'transition':<12} {'budget':>7} {'rms':>8} "
-          f"{'mean |z|':>8} {'cover':>6} {'seconds':>9}")  # fmt: skip
+          f"{'mean |z|':>8} {'cover':>6} {'seconds':>9}  goal")  # fmt: skip
     for line in result.summary(args.goal):
         print(f"{line['target']:<24} {line['estimator']:<10} {line['transition']:<12} "
               f"{line['budget']:>7} {line['rms_error']:>8.4f} {line['mean_abs_z']:>8.2f} "
-              f"{line['coverage']:>6.2f} {line['seconds']:>9.4f}")  # fmt: skip
+              f"{line['coverage']:>6.2f} {line['seconds']:>9.4f}  "
+              f"{'yes' if line['reaches_goal'] else 'no'}")  # fmt: skip
+    print(f"\ngoal: an RMS error under {args.goal:g} nats (--goal)")
+    for best in result.time_to_goal(args.goal):
+        setting = f"{best['target']} {best['estimator']} {best['transition']}"
+        if best["budget"] is None:
+            print(f"{setting}: no budget reached the goal of {args.goal:g} nats")
+        else:
+            print(f"{setting}: reaches the goal of {args.goal:g} nats at budget "
+                  f"{best['budget']} ({best['seconds']:.4f} s a run)")  # fmt: skip
     for skip in result.skipped:
         print(f"skipped {skip['transition']} on {skip['target']}: {skip['reason']}")
     if args.out:
@@ -656,6 +691,9 @@ def _budgets_arg(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"budgets: {exc}") from None
 
 
+_SEED_HELP = "random seed (default: none, a fresh one each run)"
+
+
 def _annealing_options(
     parser: argparse.ArgumentParser, *, chains_help: str, data_help: str
 ) -> None:
@@ -671,8 +709,9 @@ def _annealing_options(
     )
     parser.add_argument(
         "--data",
-        help="data (.npy, .npz or CSV, or 'digits' for the shipped training set; binary for a "
-        "Bernoulli RBM, real for a Gaussian-Bernoulli one): " + data_help,
+        help="data (.npy, .npz or CSV; binary for a Bernoulli RBM, real for a "
+        "Gaussian-Bernoulli one), or a shipped training set: 'digits' (binary) or "
+        "'digits-continuous' (grey levels): " + data_help,
     )
     parser.add_argument(
         "--base",
@@ -682,7 +721,7 @@ def _annealing_options(
         "for a Gaussian-Bernoulli one (default: data if --data is given, else uniform/model)",
     )
     parser.add_argument("--sweeps", type=_count(1), default=1, help="Gibbs sweeps per temperature")
-    parser.add_argument("--seed", type=_count(0), default=None, help="random seed")
+    parser.add_argument("--seed", type=_count(0), default=None, help=_SEED_HELP)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     _progress_option(parser)
     _scale_options(parser)
@@ -716,18 +755,33 @@ def _progress(args: argparse.Namespace) -> bool:
     return args.progress if args.progress is not None else sys.stderr.isatty()
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Every option's help ends with its default, once: added unless the help already states
+    one, or the option has none to state (a flag, or an option that is off when not given)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        has_default = not any(action.default is none for none in (None, False, argparse.SUPPRESS))
+        if action.option_strings and has_default and action.nargs != 0:
+            if "default" not in text.lower():
+                text += " (default: %(default)s)"
+        return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="partition",
         description="Estimate log Z of energy-based models and say how far to trust it.",
+        formatter_class=_HelpFormatter,
     )
     from partition import __version__
 
     parser.add_argument("--version", action="version", version=f"partition {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    add_parser = functools.partial(sub.add_parser, formatter_class=_HelpFormatter)
 
-    p_exact = sub.add_parser(
+    p_exact = add_parser(
         "exact",
         help="exact log Z of an RBM file by enumeration",
         description="Exact log Z of an RBM saved as .npz (keys weights, visible_bias, "
@@ -745,7 +799,7 @@ def build_parser() -> argparse.ArgumentParser:
     _progress_option(p_exact)
     p_exact.set_defaults(func=_cmd_exact)
 
-    p_ais = sub.add_parser(
+    p_ais = add_parser(
         "ais",
         help="estimate log Z of an RBM file by annealed importance sampling",
         description="Estimate log Z of an RBM saved as .npz by AIS (Salakhutdinov & Murray "
@@ -759,7 +813,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_ais.add_argument("--float32", action="store_true", help="float32 matrix products")
     p_ais.set_defaults(func=_cmd_ais)
 
-    p_bdmc = sub.add_parser(
+    p_bdmc = add_parser(
         "bdmc",
         help="sandwich log Z of an RBM file between forward and reverse AIS",
         description="Bidirectional Monte Carlo: forward AIS (a stochastic lower bound), "
@@ -773,7 +827,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_bdmc.set_defaults(func=_cmd_bdmc)
 
-    p_bridge = sub.add_parser(
+    p_bridge = add_parser(
         "bridge",
         help="log Z_b - log Z_a of two RBM files by the optimal bridge (BAR)",
         description="The difference of log partition functions of two RBMs with the same "
@@ -799,12 +853,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_bridge.add_argument("--samples-a", help="samples of A (.npy, .npz or CSV) instead")
     p_bridge.add_argument("--samples-b", help="samples of B (.npy, .npz or CSV) instead")
-    p_bridge.add_argument("--seed", type=_count(0), default=None, help="random seed")
+    p_bridge.add_argument("--seed", type=_count(0), default=None, help=_SEED_HELP)
     p_bridge.add_argument("--json", action="store_true", help="print the result as JSON")
     _progress_option(p_bridge)
     p_bridge.set_defaults(func=_cmd_bridge)
 
-    p_train = sub.add_parser(
+    p_train = add_parser(
         "train",
         help="fit an RBM to data and write it to a model file",
         description="Fit a Bernoulli RBM to binary data by contrastive divergence (cd), "
@@ -812,7 +866,6 @@ def build_parser() -> argparse.ArgumentParser:
         "estimation (nce); or, with --visible gaussian, a Gaussian-Bernoulli RBM to real data "
         "by score matching (sm), denoising (dsm) or sliced (ssm) score matching, cd or pcd. "
         "The log-likelihood is monitored (exact when the enumerated layer is small, else AIS).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p_train.add_argument(
         "data",
@@ -850,7 +903,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_train.add_argument(
         "--monitor-every", type=_count(0), default=10, help="epochs between checkpoints (0: none)"
     )
-    p_train.add_argument("--seed", type=_count(0), default=None, help="random seed")
+    p_train.add_argument("--seed", type=_count(0), default=None, help=_SEED_HELP)
     p_train.add_argument("--out", required=True, metavar="MODEL.npz", help="where to save")
     p_train.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     p_train.add_argument(
@@ -862,7 +915,7 @@ def build_parser() -> argparse.ArgumentParser:
     _progress_option(p_train)
     p_train.set_defaults(func=_cmd_train)
 
-    p_bench = sub.add_parser(
+    p_bench = add_parser(
         "bench",
         help="benchmark samplers and estimators on test systems with exact log Z",
         description="Run estimators (AIS, SMC, BDMC or your own) with transitions (the "
@@ -907,7 +960,7 @@ def build_parser() -> argparse.ArgumentParser:
     _scale_options(p_bench)
     p_bench.set_defaults(func=_cmd_bench)
 
-    p_demo = sub.add_parser(
+    p_demo = add_parser(
         "demo",
         help="run on the shipped digits and RBM (no files needed): exact, AIS, BDMC, training",
         description="Exact log Z of the RBM shipped with the package, its AIS estimate "
@@ -938,8 +991,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("always", UnreliableEstimateWarning)
             warnings.showwarning = show
-            return int(args.func(args))
-    except (ValueError, TypeError, FileNotFoundError) as exc:
+            code = int(args.func(args))
+            sys.stdout.flush()  # a closed pipe shows here, not at exit
+            return code
+    except BrokenPipeError:  # `partition ... | head`: the reader went away
+        # nothing more can reach stdout; point it at /dev/null so that exit's flush is quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(f"partition {args.command}: error: the output was closed early", file=sys.stderr)
+        return 2
+    except (ValueError, TypeError, FileNotFoundError, ImportError) as exc:
+        # ImportError: an optional extra is missing, and its message says which to install
         print(f"partition {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

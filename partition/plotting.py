@@ -27,11 +27,17 @@ EXTRA_MESSAGE = (
 )
 
 
-def _axes(ax):
+def _pyplot():
+    """``matplotlib.pyplot``, or an ImportError that says which extra to install."""
     try:
         import matplotlib.pyplot as plt
     except ImportError as exc:
         raise ImportError(EXTRA_MESSAGE) from exc
+    return plt
+
+
+def _axes(ax):
+    plt = _pyplot()
     if ax is None:
         fig, ax = plt.subplots(figsize=(6.0, 4.0), layout="constrained")  # labels not clipped
         return fig, ax

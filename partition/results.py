@@ -517,8 +517,12 @@ class LogLikelihoodEstimate(_Picklable):
 
     def __repr__(self) -> str:
         low, high = self.confidence_interval
+        # an exact log Z leaves no interval to print (it would read "100% CI [x, x]")
+        interval = (
+            "exact log Z" if low == high else
+            f"{self.confidence_level:.0%} CI [{low:.6f}, {high:.6f}] ({self.method})"
+        )  # fmt: skip
         return (
-            f"LogLikelihoodEstimate(mean={self.mean:.6f}, {self.confidence_level:.0%} CI "
-            f"[{low:.6f}, {high:.6f}] ({self.method}), "
+            f"LogLikelihoodEstimate(mean={self.mean:.6f}, {interval}, "
             f"stderr_data={self.stderr_data:.3g}, n_examples={self.n_examples})"
         )

@@ -53,9 +53,12 @@ class BayesFactor:
 
     def __repr__(self) -> str:
         low, high = self.confidence_interval
+        spread = (
+            "exact" if self.stderr == 0.0 else
+            f"+- {self.stderr:.2g}, {self.confidence_level:.0%} CI [{low:.4f}, {high:.4f}]"
+        )  # fmt: skip
         return (
-            f"BayesFactor(log BF_10 = {self.log_bayes_factor:.4f} +- {self.stderr:.2g}, "
-            f"{self.confidence_level:.0%} CI [{low:.4f}, {high:.4f}]; "
+            f"BayesFactor(log BF_10 = {self.log_bayes_factor:.4f} {spread}; "
             f"BF_10 = {self.bayes_factor:.4g})"
         )
 
