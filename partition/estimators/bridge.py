@@ -47,8 +47,13 @@ def bar(
     confidence_level: float = 0.95,
     maxiter: int = 100,
     tol: float = 1e-12,
+    check_order: bool = True,
 ) -> LogZEstimate:
     """Bennett's acceptance ratio: ``log Z_b - log Z_a`` from log density ratios.
+
+    Both arguments are the *same* function, ``log q_b(x) - log q_a(x)`` (log densities, not
+    energies or works), evaluated at draws of each model; the result is ``log Z_b - log Z_a``
+    (not a free energy difference, which has the opposite sign).
 
     Parameters
     ----------
@@ -61,6 +66,12 @@ def bar(
     maxiter, tol : int, float
         Newton iterations, and the relative tolerance on the root
         (``|step| <= tol * max(1, |log_z|)``).
+    check_order : bool
+        Refuse inputs whose means are in an impossible order. For ratios of this convention
+        ``mean(log_ratios_a) <= log Z_b - log Z_a <= mean(log_ratios_b)`` in expectation
+        (the gap is the symmetrised KL divergence), so a mean of ``log_ratios_a`` more than
+        5 standard errors above that of ``log_ratios_b`` means the inputs follow another
+        convention: most often pymbar's works, whose ``w_F`` is ``-log_ratios_a``.
 
     Returns
     -------
@@ -69,8 +80,21 @@ def bar(
         ``sqrt((<f^2>_a/<f>_a^2 - 1)/n_a + (<f^2>_b/<f>_b^2 - 1)/n_b)`` with ``f`` the Fermi
         functions at the solution; ``method="bar"``.
 
+    Raises
+    ------
+    ValueError
+        Inputs that are not finite 1-D arrays of at least 2 values, or (with
+        ``check_order``) ratios whose means are in the impossible order.
+
     Notes
     -----
+    pymbar's ``other_estimators.bar(w_F, w_R)`` takes reduced works, ``w_F = u_b(x) - u_a(x)``
+    at draws of ``a`` and ``w_R = u_a(x) - u_b(x)`` at draws of ``b`` (``u = -log q``), and
+    returns ``Delta_f = f_b - f_a = -(log Z_b - log Z_a)``. The same estimate here is
+    ``pt.bar(-w_F, w_R)``, whose ``log_z`` is ``-Delta_f`` (see the examples). Passing
+    ``(w_F, w_R)`` as they are gives a wrong number; it is refused only when the means come
+    out in the impossible order (``check_order``).
+
     The estimate solves ``sum_a sigma(l_a - d - M) = sum_b sigma(d + M - l_b)``,
     ``M = log(n_a / n_b)`` (Bennett 1976; Meng & Wong's optimal bridge). Both sides are
     computed in log space with a fused, vectorised pass, and the monotone equation is
@@ -86,12 +110,44 @@ def bar(
     >>> est = pt.bar(lr(xa), lr(xb))
     >>> bool(abs(est.log_z - np.log(3.0)) < 4 * est.stderr)
     True
+
+    From pymbar's works (reduced energies ``u = -log q``): negate ``w_F``, keep ``w_R``.
+
+    >>> u_a = lambda x: 0.5 * x**2
+    >>> u_b = lambda x: 0.5 * (x - 1) ** 2 - np.log(3.0)
+    >>> w_f, w_r = u_b(xa) - u_a(xa), u_a(xb) - u_b(xb)
+    >>> bool(pt.bar(-w_f, w_r).log_z == est.log_z)  # pymbar's Delta_f is -est.log_z
+    True
     """
     la = _log_ratios(log_ratios_a, "log_ratios_a")
     lb = _log_ratios(log_ratios_b, "log_ratios_b")
     level = check_probability(confidence_level, "confidence_level")
     maxiter = check_int(maxiter, "maxiter", minimum=1)
     tol = check_positive_float(tol, "tol")
+    if check_order:
+        _check_order(la, lb)
+    return _bar(la, lb, level=level, maxiter=maxiter, tol=tol)
+
+
+def _check_order(la: np.ndarray, lb: np.ndarray) -> None:
+    """Refuse ``mean(la) > mean(lb)`` by more than 5 standard errors (see :func:`bar`)."""
+    with np.errstate(over="ignore", invalid="ignore"):  # ratios near 1e300: no check, no noise
+        excess = float(la.mean() - lb.mean())
+        scale = math.sqrt(la.var(ddof=1) / la.size + lb.var(ddof=1) / lb.size)
+    if excess > 5.0 * scale and excess > 1e-12 * max(1.0, abs(float(la.mean()))):
+        raise ValueError(
+            f"log_ratios_a and log_ratios_b are not both log q_b(x) - log q_a(x): the mean "
+            f"of log_ratios_a ({la.mean():.6g}) exceeds that of log_ratios_b "
+            f"({lb.mean():.6g}) by {excess / scale if scale > 0 else math.inf:.3g} standard "
+            "errors, while it cannot exceed log Z_b - log Z_a <= mean(log_ratios_b). "
+            "pymbar's bar(w_F, w_R) takes works: call pt.bar(-w_F, w_R), whose log_z is "
+            "-Delta_f; pass check_order=False to compute it anyway"
+        )
+
+
+def _bar(la: np.ndarray, lb: np.ndarray, *, level: float, maxiter: int, tol: float) -> LogZEstimate:
+    """:func:`bar` on validated ratios, without the order check (BDMC's crossed bounds and
+    MCMC-drawn samples can put the means out of order, and still have an estimate)."""
     n_a, n_b = la.size, lb.size
     # Work relative to the mid-range of all ratios: the bracket below adds +-1 to them, which
     # vanishes in rounding when they are as large as 1e300; the shift is added back at the end.
@@ -253,7 +309,7 @@ def bridge(
             raise ValueError(f"{name} must hold at least 2 samples, got {states.shape[0]}")
     la = model_b.log_unnormalized_prob(samples_a) - model_a.log_unnormalized_prob(samples_a)
     lb = model_b.log_unnormalized_prob(samples_b) - model_a.log_unnormalized_prob(samples_b)
-    est = bar(np.atleast_1d(la), np.atleast_1d(lb))
+    est = bar(np.atleast_1d(la), np.atleast_1d(lb), check_order=False)
     return LogZEstimate.normal(
         est.log_z,
         est.stderr,

@@ -139,3 +139,28 @@ def test_bridge_by_mcmc_samples_for_models_too_large_to_sample_exactly():
         pt.bridge(big, big)
     with pytest.raises(ValueError, match="mcmc_sweeps must be >= 1"):
         pt.bridge(a, b, mcmc_sweeps=0)
+
+
+def test_pymbar_works_passed_as_they_are_are_refused_when_the_order_is_impossible():
+    """pymbar's bar(w_F, w_R) takes works (w_F = u_b - u_a at draws of a); passed to pt.bar
+    unconverted they gave a silent wrong number. Here q_b = 0.01 N(1, 1), q_a = N(0, 1)."""
+    rng = np.random.default_rng(5)
+    xa, xb = rng.normal(0.0, 1.0, 2000), rng.normal(1.0, 1.0, 2000)
+    u_a = lambda x: 0.5 * x**2  # noqa: E731
+    u_b = lambda x: 0.5 * (x - 1.0) ** 2 - np.log(0.01)  # noqa: E731
+    w_f, w_r = u_b(xa) - u_a(xa), u_a(xb) - u_b(xb)
+    with pytest.raises(ValueError, match=r"log_ratios_a and log_ratios_b .* pt\.bar\(-w_F, w_R\)"):
+        pt.bar(w_f, w_r)
+    right = pt.bar(-w_f, w_r)  # the conversion the docstring gives
+    assert abs(right.log_z - np.log(0.01)) < 4 * right.stderr
+    wrong = pt.bar(w_f, w_r, check_order=False)  # what the unconverted call used to return
+    assert abs(wrong.log_z - np.log(0.01)) > 100 * wrong.stderr
+    delta, _ = _pymbar_bar(-w_f, w_r)  # pymbar itself agrees with the converted call
+    assert right.log_z == pytest.approx(delta, abs=1e-10)
+
+
+def test_the_order_check_passes_correct_ratios_of_little_overlap():
+    rng = np.random.default_rng(6)
+    for mu in (0.1, 3.0, 6.0):  # from near-identical models to barely overlapping ones
+        la, lb = _gaussian_case(rng, mu, 500, 50, 2.0)
+        assert np.isfinite(pt.bar(la, lb).log_z)
