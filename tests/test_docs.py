@@ -142,8 +142,14 @@ def test_the_pages_with_examples_are_all_found():
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(DOCS)))
 def test_the_pages_examples_run(page):
+    """As written, and asserting what they print: a page whose example prints numbers
+    checks them (an ``assert`` after its last ``print``), so a claim in a comment cannot
+    drift from what the code gives."""
     blocks = re.findall(r"```python\n(.*?)```", page.read_text(), re.S)
+    code = "\n".join(blocks)
+    after_last_print = code[code.rfind("print(") :] if "print(" in code else code
+    assert "assert " in after_last_print, f"{page.name}: what it prints is not checked"
     namespace: dict = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        exec(compile("\n".join(blocks), str(page), "exec"), namespace)
+        exec(compile(code, str(page), "exec"), namespace)
