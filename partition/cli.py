@@ -271,10 +271,11 @@ def _executor(args: argparse.Namespace):
             client = distributed.Client(address, timeout=SCHEDULER_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as exc:  # unreachable, or not an address
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise ValueError(
-                f"--scheduler {address}: could not connect within {SCHEDULER_TIMEOUT:g} s "
-                f"({reason})"
-            ) from None
+            what = (
+                "not a scheduler address" if isinstance(exc, ValueError) else
+                f"could not connect within {SCHEDULER_TIMEOUT:g} s"
+            )  # fmt: skip
+            raise ValueError(f"--scheduler {address}: {what} ({reason})") from None
         with client:
             yield client
     elif workers:

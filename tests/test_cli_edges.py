@@ -47,7 +47,9 @@ def test_an_unreachable_scheduler_is_one_line_and_quick(capsys, monkeypatch):
     pytest.importorskip("distributed")
     monkeypatch.setattr(cli, "SCHEDULER_TIMEOUT", 2.0)
     line = _one_line_error(capsys, *BENCH, "--scheduler", "tcp://127.0.0.1:9")
-    assert "--scheduler tcp://127.0.0.1:9" in line and "could not connect" in line
+    assert "--scheduler tcp://127.0.0.1:9" in line and "could not connect within 2 s" in line
+    line = _one_line_error(capsys, *BENCH, "--scheduler", "nowhere")
+    assert "--scheduler nowhere: not a scheduler address" in line
 
 
 def test_a_missing_optional_extra_is_one_line_naming_it(capsys, monkeypatch, tmp_path):
