@@ -5,7 +5,8 @@ same geometric path as AIS, through the same transitions and kernels
 (:class:`partition.models.base.AnnealingPath`); unlike AIS they
 
 - choose each next temperature from themselves: the largest ``beta`` whose conditional ESS
-  (Zhou, Johansen & Aston 2016) or ESS of the reweighted particles stays at ``target_ess``,
+  (Zhou, Johansen & Aston 2016), or ESS of the reweighted particles relative to the ESS
+  before the step, stays at ``target_ess``,
   found by a bracketing root search (:func:`scipy.optimize.brentq`) on ``path.log_f``;
 - resample when the weights degenerate (ESS below ``resample_threshold`` of the particles),
   by one of :data:`RESAMPLING`, with the uniforms drawn from the run's generator;
@@ -111,12 +112,14 @@ def _lse(a: np.ndarray) -> float:
 
 
 def _criterion(log_w: np.ndarray, log_inc: np.ndarray, criterion: str) -> float:
-    """CESS / N (``(sum W g)^2 / sum W g^2``) or the ESS / N of the reweighted particles,
-    for normalised log weights ``log_w`` and log increments ``log_inc``."""
+    """CESS / N (``(sum W g)^2 / sum W g^2``), or the ESS of the reweighted particles as a
+    fraction of the ESS before the step (ESS / N after resampling), for normalised log
+    weights ``log_w`` and log increments ``log_inc``. (The ESS as a fraction of N has no
+    root in a step that starts below the target, between resamplings.)"""
     a = log_w + log_inc
     if criterion == "cess":
         return float(np.exp(2.0 * _lse(a) - _lse(a + log_inc)))
-    return float(np.exp(2.0 * _lse(a) - _lse(2.0 * a)) / log_w.size)
+    return float(np.exp(2.0 * _lse(a) - _lse(2.0 * a) + _lse(2.0 * log_w)))
 
 
 def _eve_relative_variance(log_w: np.ndarray, eve: np.ndarray, n_resampled: int) -> float:
@@ -181,7 +184,8 @@ def smc(
         Closer to 1 means more, smaller steps.
     criterion : {"cess", "ess"}
         Conditional ESS (Zhou, Johansen & Aston 2016; the default, right with adaptive
-        resampling) or the ESS of the reweighted particles.
+        resampling) or the ESS of the reweighted particles relative to the ESS before the
+        step (the ESS fraction of the particles when they were resampled at the last step).
     resampling : {"systematic", "stratified", "residual", "multinomial"}
         The resampling scheme (Douc, Cappé & Moulines 2005 compare them).
     resample_threshold : float

@@ -160,6 +160,21 @@ def test_fixed_schedule_and_ess_criterion():
     np.testing.assert_allclose(ess.info["ess"][:-1], 0.8, atol=1e-3)
 
 
+def test_ess_criterion_between_resamplings():
+    """criterion="ess" with the default resample_threshold failed on every seed ("f(a) and
+    f(b) must have different signs"): after a step that left the ESS between the threshold
+    and target_ess, no next beta kept the ESS of all N particles at the target. The
+    criterion is the ESS relative to the current one (equal to ESS / N after resampling)."""
+    exact = pt.exact_log_z(SMALL).log_z
+    for seed in range(3):
+        est = pt.smc(SMALL, n_particles=200, criterion="ess", target_ess=0.9, rng=seed)
+        assert est.info["n_resampling"] < est.info["n_temperatures"] - 1  # steps without
+        assert abs(est.log_z - exact) < 4 * est.stderr
+        ratios = np.array(est.info["ess"][1:-1]) / np.array(est.info["ess"][:-2])
+        resampled = np.isin(np.arange(1, len(ratios) + 1), est.info["resampled"])
+        np.testing.assert_allclose(ratios[~resampled], 0.9, atol=2e-3)
+
+
 def test_move_autocorrelation_falls_with_more_sweeps():
     strong = pt.BernoulliRBM.random(12, 6, weight_scale=2.0, rng=3)
     rho = {}
