@@ -138,6 +138,13 @@ class Transition:
     step: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Check (and normalise) the fields. They stay plain attributes after construction,
+        so a field set later (``t.n_leapfrog = 0``) is caught when a run takes the
+        transition: every annealing path calls this before any work. Subclasses with fields
+        of their own extend it."""
         self.step_size = check_positive_float(self.step_size, "step_size")
         self.target_accept = check_probability(self.target_accept, "target_accept")
         if not isinstance(self.adapt, bool):
@@ -258,8 +265,11 @@ class HMC(Transition):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.n_leapfrog = check_int(self.n_leapfrog, "n_leapfrog", minimum=1, maximum=10_000)
         self.name, self.step, self.needs_gradient = "hmc", hmc_step, True
+
+    def validate(self) -> None:
+        super().validate()
+        self.n_leapfrog = check_int(self.n_leapfrog, "n_leapfrog", minimum=1, maximum=10_000)
 
     def params(self, dim: int) -> np.ndarray:  # noqa: ARG002
         return np.array([self.step_size, float(self.n_leapfrog)])

@@ -118,3 +118,20 @@ def test_a_transition_the_family_does_not_take_is_refused_by_name(model, transit
         with pytest.raises(ValueError, match="transition must be") as info:
             estimator(model, n_chains=4, schedule=5, transition=transition, rng=0)
         assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "match"),
+    [("n_leapfrog", 0, "n_leapfrog"), ("step_size", -1.0, "step_size"),
+     ("target_accept", 1.5, "target_accept"), ("step_jitter", 50.0, "step_jitter")],
+)  # fmt: skip
+def test_a_field_changed_after_construction_is_refused_before_any_work(field, value, match):
+    """Transitions are plain dataclasses: `t.n_leapfrog = 0` once ran HMC-AIS with no
+    leapfrog step and came out 2 nats low without a word."""
+    from partition.models.continuous_systems import correlated_gaussian
+
+    target = correlated_gaussian(3, condition=2.0, seed=0)
+    t = pt.transitions.HMC(n_leapfrog=3)
+    setattr(t, field, value)
+    with pytest.raises(ValueError, match=match):
+        pt.ais(target, n_chains=10, schedule=5, transition=t, rng=0)

@@ -333,6 +333,8 @@ class LogDensity:
                 raise TypeError(
                     f"transition lacks {attribute!r}: see partition.transitions for the protocol"
                 )
+        if callable(getattr(transition, "validate", None)):
+            transition.validate()  # its fields may have changed since it was made
         if transition.needs_gradient and self.grad_log_prob is None:
             raise ValueError(
                 f"the {getattr(transition, 'name', 'transition')} transition needs "
