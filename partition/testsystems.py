@@ -43,6 +43,17 @@ __all__ = ["FAMILIES", "TRANSITIONS", "TestSystem", "get", "make_transition", "n
 FAMILIES = ("rbm", "ising", "continuous", "gbrbm")
 
 
+def _family_class(family: str) -> type:
+    """The model class of a family name of :data:`FAMILIES`."""
+    from partition.models.continuous import LogDensity
+    from partition.models.gbrbm import GaussianBernoulliRBM
+    from partition.models.ising import IsingModel
+    from partition.models.rbm import BernoulliRBM
+
+    return {"rbm": BernoulliRBM, "ising": IsingModel, "continuous": LogDensity,
+            "gbrbm": GaussianBernoulliRBM}[family]  # fmt: skip
+
+
 def _transition_factories() -> dict[str, Callable[[], Any]]:
     from partition import transitions as t
 
@@ -126,11 +137,23 @@ class TestSystem:
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
             raise ValueError(f"family must be one of {', '.join(FAMILIES)}, got {self.family!r}")
+        kind = _family_class(self.family)
+        if not isinstance(self.model, kind):  # a wrong label would mislabel every benchmark row
+            raise ValueError(
+                f"family={self.family!r} is for {kind.__name__} models, but model is a "
+                f"{type(self.model).__name__}"
+            )
         if not math.isfinite(self.log_z):
             raise ValueError(f"log_z must be finite, got {self.log_z!r}")
         if self.cost_unit not in ("sweeps", "evaluations"):
             raise ValueError(f"cost_unit must be 'sweeps' or 'evaluations', got {self.cost_unit!r}")
         object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
+        try:  # the options, on the family's default path: a typo fails here, not silently
+            self.model.annealing_path(**self.options)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"TestSystem {self.name!r}: options {sorted(self.options)}: {exc}"
+            ) from None
         if not self.transitions:  # the built-in ones the family takes
             applies = tuple(t for t in TRANSITIONS if self.accepts(t))
             object.__setattr__(self, "transitions", applies)

@@ -3,6 +3,7 @@
 import csv
 import math
 import pathlib
+import re
 
 import numpy as np
 import pytest
@@ -214,3 +215,18 @@ def test_digits_rbm_sizes():
     assert [pt.datasets.digits_rbm(n).n_hidden for n in (10, 16, 20)] == [10, 16, 20]
     with pytest.raises(ValueError, match="n_hidden must be one of 10, 16, 20"):
         pt.datasets.digits_rbm(12)
+
+
+def test_a_system_with_a_typo_in_its_options_or_a_wrong_family_is_refused():
+    """options={"dat": ...} once made every transition 'not apply', and pt.benchmark ran
+    0 runs without a word; family="ising" on an RBM labelled every row wrongly."""
+    rbm = pt.BernoulliRBM.random(6, 3, rng=0)
+    common = dict(name="mine", description="d", model=rbm, log_z=pt.exact_log_z(rbm).log_z,
+                  source="enumeration")  # fmt: skip
+    data = np.zeros((4, 6))
+    assert pt.testsystems.TestSystem(**common, family="rbm", options={"data": data}).transitions
+    with pytest.raises(ValueError, match=r"TestSystem 'mine': options \['dat'\].*dat"):
+        pt.testsystems.TestSystem(**common, family="rbm", options={"dat": data})
+    wrong = "family='ising' is for IsingModel models, but model is a BernoulliRBM"
+    with pytest.raises(ValueError, match=re.escape(wrong)):
+        pt.testsystems.TestSystem(**common, family="ising")
