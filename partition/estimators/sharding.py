@@ -45,11 +45,40 @@ def check_executor(executor, name: str = "executor"):
     ``TypeError`` naming ``name`` otherwise (before any work starts)."""
     if executor is None or is_dask_client(executor):
         return executor
+    if isinstance(executor, concurrent.futures.ProcessPoolExecutor):
+        _check_start_method(executor, name)
     if isinstance(executor, concurrent.futures.Executor):
         return executor
     raise TypeError(
         f"{name} must be a concurrent.futures.Executor (e.g. ProcessPoolExecutor) or a Dask "
         f"distributed.Client, got {type(executor).__name__}"
+    )
+
+
+def _check_start_method(pool: concurrent.futures.ProcessPoolExecutor, name: str) -> None:
+    """Refuse a pool that forks its workers unless numba's threading layer survives a fork.
+
+    A forked worker inherits this process's threading layer: GNU OpenMP (numba's ``omp``
+    layer, its default where TBB is missing) aborts the worker on its first parallel kernel
+    ("fork() called from a process already using GNU OpenMP"), and the run would end in a
+    BrokenProcessPool. Only the ``tbb`` layer is fork-safe."""
+    import numba
+
+    context = getattr(pool, "_mp_context", None)
+    method = context.get_start_method() if context is not None else None
+    if method != "fork":
+        return
+    try:
+        layer = numba.threading_layer()  # the layer this process launched
+    except ValueError:  # none yet: the one this process will launch
+        layer = numba.config.THREADING_LAYER
+    if layer in ("tbb", "safe"):
+        return
+    raise ValueError(
+        f"{name}: a ProcessPoolExecutor that forks its workers (Linux's default) cannot run "
+        f"numba's parallel kernels: numba's threading layer here ({layer!r}) does not survive "
+        "a fork. Make the pool with mp_context=multiprocessing.get_context('spawn') (or "
+        "'forkserver'), or install tbb and set NUMBA_THREADING_LAYER=tbb"
     )
 
 

@@ -101,9 +101,32 @@ def test_a_worker_that_dies_fails_the_run(monkeypatch):
     from partition.estimators import sharding
 
     monkeypatch.setattr(sharding, "_run_shard", _die)
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
         with pytest.raises(RuntimeError, match=r"shard 1 of 2 .*failed on the executor.*fewer"):
             pt.ais(ISING, n_chains=40, schedule=20, rng=0, executor=pool)
+
+
+def test_a_pool_that_forks_is_refused_before_any_work(monkeypatch):
+    """A fork-started pool after a local run: every worker died ("fork() called from a
+    process already using GNU OpenMP") and the user got a BrokenProcessPool."""
+    import numba
+
+    local = pt.ais(RBM, n_chains=20, schedule=20, rng=0)  # parallel kernels ran here
+    fork = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(2, mp_context=fork) as pool:
+        with pytest.raises(ValueError, match=r"executor: a ProcessPoolExecutor that forks.*"
+                                             r"get_context\('spawn'\)"):  # fmt: skip
+            pt.ais(RBM, n_chains=20, schedule=20, rng=0, executor=pool)
+        assert not pool._processes  # refused before a worker was started
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        sharded = pt.ais(RBM, n_chains=20, schedule=20, rng=0, executor=pool)
+    np.testing.assert_array_equal(sharded.log_weights, local.log_weights)
+    # a fork-safe threading layer is let through
+    monkeypatch.setattr(numba, "threading_layer", lambda: "tbb")
+    from partition.estimators.sharding import check_executor
+
+    with ProcessPoolExecutor(1, mp_context=fork) as pool:
+        assert check_executor(pool) is pool
 
 
 def test_bad_executor_input_before_any_work():
