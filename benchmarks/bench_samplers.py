@@ -41,7 +41,7 @@ def tables(quick: bool = False):
         fig = result.plot()
         fig.savefig(os.path.join(RESULTS, "samplers.png"), dpi=60)
     rows = [{k: v for k, v in line.items() if k != "reaches_goal"} for line in summary]
-    runs = [{k: v for k, v in row.items() if k not in ("seed", "warning")} for row in result.rows]
+    runs = [{k: v for k, v in row.items() if k != "seed"} for row in result.rows]  # warnings too
     return [
         ("samplers", "Built-in transitions and estimators on every test system (figure: "
          "samplers.png)", rows),

@@ -28,6 +28,7 @@ from benchmarks import (
     bench_scale,
     bench_smc,
     bench_training,
+    bench_trust,
 )
 from benchmarks.harness import run, write
 from partition.results import UnreliableEstimateWarning
@@ -46,6 +47,7 @@ BENCHMARKS = {
     "scale": (bench_scale, "AIS chains over local workers: wall time and overhead"),
     "samplers": (bench_samplers, "every built-in transition and estimator on every test system"),
     "smc": (bench_smc, "adaptive SMC and adaptive AIS against fixed-schedule AIS, and blackjax"),
+    "trust": (bench_trust, "silent misses and false alarms of every estimator on every system"),
 }
 
 

@@ -32,15 +32,18 @@ from partition._validation import check_int
 from partition.results import LogZBounds, LogZEstimate
 from partition.testsystems import TRANSITIONS, TestSystem, get, make_transition, names
 
-__all__ = ["COLUMNS", "ESTIMATORS", "BenchmarkResult", "benchmark"]
+__all__ = ["COLUMNS", "DEFAULT_ESTIMATORS", "ESTIMATORS", "BenchmarkResult", "benchmark"]
 
 #: The built-in estimators, by name.
-ESTIMATORS = ("ais", "smc", "bdmc")
+ESTIMATORS = ("ais", "smc", "bdmc", "reverse-ais", "lis")
+
+#: The estimators :func:`~partition.benchmark` runs when none are named.
+DEFAULT_ESTIMATORS = ("ais", "smc", "bdmc")
 
 #: The columns of a row, in order.
 COLUMNS = (
     "target", "family", "estimator", "transition", "budget", "repeat", "n_chains",
-    "log_z", "stderr", "exact", "error", "z_score", "covered", "lower", "upper",
+    "log_z", "stderr", "exact", "error", "z_score", "covered", "warned", "lower", "upper",
     "seconds", "cost", "cost_unit", "n_transitions", "n_gradient_evaluations",
     "n_log_prob_evaluations", "ess", "acceptance_rate", "warning", "seed",
 )  # fmt: skip
@@ -67,7 +70,24 @@ def _bdmc(model, *, budget, n_chains, transition, rng, **options):
                 **options)  # fmt: skip
 
 
-_BUILT_IN: dict[str, Callable[..., Any]] = {"ais": _ais, "smc": _smc, "bdmc": _bdmc}
+def _reverse_ais(model, *, budget, n_chains, transition, rng, **options):
+    from partition import reverse_ais
+
+    return reverse_ais(model, n_chains=n_chains, schedule=budget, transition=transition,
+                       rng=rng, **options)  # fmt: skip
+
+
+def _lis(model, *, budget, n_chains, transition, rng, **options):
+    """Linked importance sampling: ``budget / 2`` temperatures of 2 transitions each."""
+    from partition import ais
+
+    return ais(model, n_chains=n_chains, schedule=max(2, budget // 2), n_sweeps=2,
+               bridges=True, transition=transition, rng=rng, **options)  # fmt: skip
+
+
+_BUILT_IN: dict[str, Callable[..., Any]] = {
+    "ais": _ais, "smc": _smc, "bdmc": _bdmc, "reverse-ais": _reverse_ais, "lis": _lis,
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -141,7 +161,47 @@ class BenchmarkResult:
                 "seconds": float(np.mean([r["seconds"] for r in runs])),
                 "cost": float(np.mean([r["cost"] for r in runs])),
                 "cost_unit": runs[0]["cost_unit"],
+                "warned": float(np.mean([r.get("warned", False) for r in runs])),
+                "silent_miss_rate": _silent(runs),
                 "reaches_goal": rms < goal,
+            })  # fmt: skip
+        return out
+
+    def trust(self, by: Sequence[str] = ("estimator", "family")) -> list[dict[str, Any]]:
+        """How far the runs' own trust signals can be trusted, per group of ``by`` (row
+        columns, e.g. ``("estimator", "family", "budget")``): ``runs``, ``coverage`` of the
+        reported interval, ``warned`` (the share of runs with an
+        :class:`~partition.UnreliableEstimateWarning`), ``silent_miss_rate`` (missed the
+        exact value *and* did not warn, of all runs) and ``false_alarm_rate`` (warned
+        although the interval covered, of the covered runs; NaN without covered runs).
+
+        Examples
+        --------
+        >>> import partition as pt
+        >>> result = pt.benchmark("rbm-tiny-10x8", estimators=["ais"], budgets=[5, 50],
+        ...                       n_repeats=2, progress=False, rng=0)
+        >>> [line["runs"] for line in result.trust()]
+        [4]
+        >>> sorted(result.trust(by=["budget"])[0])[:4]
+        ['budget', 'coverage', 'false_alarm_rate', 'runs']
+        """
+        by = [by] if isinstance(by, str) else list(by)
+        unknown = [key for key in by if key not in COLUMNS]
+        if unknown:
+            raise ValueError(f"by names unknown columns {unknown}; columns are {COLUMNS}")
+        groups: dict[tuple, list[dict]] = {}
+        for row in self.rows:
+            groups.setdefault(tuple(row[key] for key in by), []).append(row)
+        out = []
+        for key, runs in groups.items():
+            covered = [r for r in runs if r["covered"]]
+            out.append({
+                **dict(zip(by, key, strict=True)), "runs": len(runs),
+                "coverage": len(covered) / len(runs),
+                "warned": float(np.mean([r.get("warned", False) for r in runs])),
+                "silent_miss_rate": _silent(runs),
+                "false_alarm_rate": (float(np.mean([r.get("warned", False) for r in covered]))
+                                     if covered else float("nan")),
             })  # fmt: skip
         return out
 
@@ -173,6 +233,11 @@ class BenchmarkResult:
         targets = len({r["target"] for r in self.rows})
         return (f"BenchmarkResult({len(self.rows)} runs on {targets} targets, "
                 f"{len(self.skipped)} skipped)")  # fmt: skip
+
+
+def _silent(runs: list[dict[str, Any]]) -> float:
+    """The share of ``runs`` whose interval missed the exact value without a warning."""
+    return float(np.mean([not r["covered"] and not r.get("warned", False) for r in runs]))
 
 
 # ------------------------------------------------------------------ inputs
@@ -304,7 +369,9 @@ def _row(system, label, transition_label, budget, repeat, n_chains, est, seconds
         "transition": transition_label, "budget": budget, "repeat": repeat,
         "n_chains": n_chains, "log_z": est.log_z, "stderr": est.stderr, "exact": exact,
         "error": error, "z_score": error / est.stderr if est.stderr > 0 else float("nan"),
-        "covered": bool(covered), "lower": lower, "upper": upper, "seconds": seconds,
+        "covered": bool(covered),
+        "warned": any(kind == "UnreliableEstimateWarning" for kind, _ in caught),
+        "lower": lower, "upper": upper, "seconds": seconds,
         "cost": gradients + densities if system.cost_unit == "evaluations" else n_transitions,
         "cost_unit": system.cost_unit, "n_transitions": n_transitions,
         "n_gradient_evaluations": gradients, "n_log_prob_evaluations": densities,
@@ -364,7 +431,7 @@ def _run_on(executor, tasks, n_chains, bar):
 def benchmark(
     targets,
     transitions=None,
-    estimators: Sequence | Mapping = ESTIMATORS,
+    estimators: Sequence | Mapping = DEFAULT_ESTIMATORS,
     budgets: Sequence[int] = (100, 300, 1000),
     n_repeats: int = 5,
     *,
@@ -390,9 +457,11 @@ def benchmark(
         Names from :data:`~partition.benchmark.ESTIMATORS` (``"ais"``: forward AIS;
         ``"smc"``: SMC with resampling on the same fixed schedule; ``"bdmc"``: forward and
         reverse AIS, the row's ``log_z`` being their Bennett combination and ``lower``,
-        ``upper`` the bounds), or
+        ``upper`` the bounds; ``"reverse-ais"``: reverse AIS alone; ``"lis"``: linked
+        importance sampling, ``budget / 2`` temperatures of 2 transitions), or
         callables ``f(model, *, budget, n_chains, transition, rng, **options)`` that return a
-        :class:`~partition.LogZEstimate` or :class:`~partition.LogZBounds`.
+        :class:`~partition.LogZEstimate` or :class:`~partition.LogZBounds`. By default
+        :data:`~partition.benchmark.DEFAULT_ESTIMATORS`.
     budgets : list of int
         Transitions per chain (temperatures x sweeps), each > 0.
     n_repeats : int

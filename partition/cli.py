@@ -675,6 +675,13 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         else:
             print(f"{setting}: reaches the goal of {args.goal:g} nats at budget "
                   f"{best['budget']} ({best['seconds']:.4f} s a run)")  # fmt: skip
+    print("\ntrust: how often an interval missed the exact value without a warning")
+    print(f"{'estimator':<12} {'family':<11} {'runs':>5} {'cover':>6} {'warned':>7} "
+          f"{'silent miss':>12} {'false alarm':>12}")  # fmt: skip
+    for line in result.trust():
+        print(f"{line['estimator']:<12} {line['family']:<11} {line['runs']:>5} "
+              f"{line['coverage']:>6.2f} {line['warned']:>7.2f} "
+              f"{line['silent_miss_rate']:>12.2f} {line['false_alarm_rate']:>12.2f}")  # fmt: skip
     for skip in result.skipped:
         print(f"skipped {skip['transition']} on {skip['target']}: {skip['reason']}")
     if args.out:
@@ -936,8 +943,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_bench.add_argument(
         "--estimators",
         default="ais,smc,bdmc",
-        help="comma-separated: ais, smc, bdmc, or FILE.py:NAME for your own callable "
-        "(default: ais,smc,bdmc)",
+        help="comma-separated: ais, smc, bdmc, reverse-ais, lis, or FILE.py:NAME for your own "
+        "callable (default: ais,smc,bdmc)",
     )
     p_bench.add_argument(
         "--budgets",

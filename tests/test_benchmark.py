@@ -236,3 +236,35 @@ def test_plot_benchmark():
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in visible] == ["rbm-tiny-10x8", "ising-ring-20"]
     assert len(visible[1].get_legend().get_texts()) == 2  # heat bath and Metropolis
+
+
+def test_trust_counts_silent_misses_and_false_alarms():
+    from partition.benchmark import BenchmarkResult
+
+    def row(covered, warned, budget):
+        return {**dict.fromkeys(COLUMNS, 0.0), "estimator": "ais", "family": "rbm",
+                "budget": budget, "covered": covered, "warned": warned}  # fmt: skip
+
+    rows = [row(True, False, 10), row(True, True, 10), row(False, True, 10),
+            row(False, False, 10), row(True, False, 20), row(False, False, 20)]  # fmt: skip
+    result = BenchmarkResult(tuple(rows))
+    (line,) = result.trust()
+    assert line["runs"] == 6 and line["coverage"] == pytest.approx(3 / 6)
+    assert line["warned"] == pytest.approx(2 / 6)
+    assert line["silent_miss_rate"] == pytest.approx(2 / 6)  # missed and quiet
+    assert line["false_alarm_rate"] == pytest.approx(1 / 3)  # warned of the 3 covered
+    by_budget = {b["budget"]: b for b in result.trust(by=("estimator", "budget"))}
+    assert by_budget[20]["silent_miss_rate"] == 0.5 and by_budget[20]["false_alarm_rate"] == 0
+    with pytest.raises(ValueError, match="unknown columns"):
+        result.trust(by=["colour"])
+
+
+def test_a_run_that_warns_is_marked_warned():
+    result = pt.benchmark("rbm-strong-20x16", estimators=["ais", "reverse-ais", "lis"],
+                          budgets=[2, 300], n_repeats=2, n_chains=20, progress=False,
+                          rng=0)  # fmt: skip
+    ais = {r["budget"]: r for r in result.rows if r["estimator"] == "ais" and r["repeat"] == 0}
+    assert ais[2]["warned"] and "UnreliableEstimateWarning" in ais[2]["warning"]
+    assert not ais[300]["warned"]
+    assert {r["estimator"] for r in result.rows} == {"ais", "reverse-ais", "lis"}
+    assert all(np.isfinite(r["log_z"]) for r in result.rows)
