@@ -31,6 +31,8 @@ from partition.results import (
     LogLikelihoodEstimate,
     LogZBounds,
     LogZEstimate,
+    Trust,
+    TrustCheck,
     UnreliableEstimateWarning,
 )
 from partition.train import FitResult, TrainingDivergedError, fit_rbm
@@ -55,6 +57,8 @@ __all__ = [
     "ModelProbabilities",
     "Normal",
     "TrainingDivergedError",
+    "Trust",
+    "TrustCheck",
     "UnreliableEstimateWarning",
     "adaptive_schedule",
     "ais",

@@ -29,7 +29,7 @@ import numpy as np
 
 from partition._progress import Progress
 from partition._validation import check_int
-from partition.results import LogZBounds, LogZEstimate
+from partition.results import LogZBounds, LogZEstimate, Trust
 from partition.testsystems import TRANSITIONS, TestSystem, get, make_transition, names
 
 __all__ = ["COLUMNS", "DEFAULT_ESTIMATORS", "ESTIMATORS", "BenchmarkResult", "benchmark"]
@@ -45,7 +45,7 @@ COLUMNS = (
     "target", "family", "estimator", "transition", "budget", "repeat", "n_chains",
     "log_z", "stderr", "exact", "error", "z_score", "covered", "warned", "lower", "upper",
     "seconds", "cost", "cost_unit", "n_transitions", "n_gradient_evaluations",
-    "n_log_prob_evaluations", "ess", "acceptance_rate", "warning", "seed",
+    "n_log_prob_evaluations", "ess", "acceptance_rate", "checks", "warning", "seed",
 )  # fmt: skip
 
 
@@ -347,6 +347,8 @@ def _root_seed(rng) -> np.random.SeedSequence:
 def _row(system, label, transition_label, budget, repeat, n_chains, est, seconds, seed, caught):
     exact = system.log_z
     lower = upper = float("nan")
+    checks = "; ".join(f"{c.name}={c.value:.4g}{'' if c.passed else ' FAIL'}"
+                       for c in getattr(est, "trust", Trust()).checks)  # fmt: skip
     if isinstance(est, LogZBounds):
         lower, upper = est.lower.log_z, est.upper.log_z
         infos = [est.lower.info, est.upper.info]
@@ -377,6 +379,7 @@ def _row(system, label, transition_label, budget, repeat, n_chains, est, seconds
         "n_gradient_evaluations": gradients, "n_log_prob_evaluations": densities,
         "ess": float(est.ess),
         "acceptance_rate": float(np.mean(acceptance)) if acceptance else float("nan"),
+        "checks": checks,
         "warning": "; ".join(dict.fromkeys(f"{kind}: {message}" for kind, message in caught)),
         "seed": f"{seed.entropy}:{'-'.join(map(str, seed.spawn_key))}",
     }  # fmt: skip

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -26,6 +25,8 @@ __all__ = [
     "LogLikelihoodEstimate",
     "LogZBounds",
     "LogZEstimate",
+    "Trust",
+    "TrustCheck",
     "UnreliableEstimateWarning",
     "kish_ess",
     "log_mean_exp",
@@ -42,14 +43,97 @@ ESS_FRACTION_THRESHOLD = 0.1
 
 
 class UnreliableEstimateWarning(UserWarning):
-    """The importance weights behind an estimate say that its error bar cannot be trusted.
+    """An estimate's own trust checks say that its error bar cannot be trusted.
 
-    Issued when the Kish ESS of the weights is below ``ESS_FRACTION_THRESHOLD`` (10%) of
-    their number. Use more temperatures (a longer schedule), more sweeps per temperature or a
-    better base model, and check the estimate with :func:`partition.bdmc`; for the Pareto
-    ``k`` of the weights see :func:`partition.diagnostics.pareto_k` (``k >= 0.7``: the
-    interval cannot be trusted either).
+    Issued whenever the estimate's :class:`Trust` verdict is ``"unreliable"``; the message
+    names each failed check (the Kish ESS of the weights below ``ESS_FRACTION_THRESHOLD``,
+    10%, of their number or below 10; a Pareto ``k`` of the largest weights above 0.7; for
+    SMC, too few surviving ancestors, ...) and what to do: more temperatures (a longer
+    schedule), more sweeps per temperature, more chains or a better base model, and a check
+    with :func:`partition.bdmc`.
     """
+
+
+@dataclass(frozen=True)
+class TrustCheck:
+    """One check of an estimate: its ``value``, the ``threshold`` it is held to, whether it
+    ``passed``, and the ``message`` (what failed and what to do) it gives when not.
+
+    Examples
+    --------
+    >>> from partition.results import TrustCheck
+    >>> TrustCheck("ess", 80.0, 10.0, True, "the ESS is low").passed
+    True
+    """
+
+    name: str
+    value: float
+    threshold: float
+    passed: bool
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        value, threshold = float(self.value), float(self.threshold)
+        return {
+            "name": self.name,
+            "value": value if math.isfinite(value) else None,
+            "threshold": threshold if math.isfinite(threshold) else None,
+            "passed": bool(self.passed),
+        }
+
+
+@dataclass(frozen=True)
+class Trust:
+    """The trust checks that ran on an estimate, and their verdict.
+
+    ``verdict`` is ``"trusted"`` when every check passed, ``"unreliable"`` when any failed
+    (the estimator then warned with an :class:`UnreliableEstimateWarning`), and ``"not
+    assessed"`` when none ran (exact values, or estimates built by hand).
+
+    Examples
+    --------
+    >>> import numpy as np, warnings, partition as pt
+    >>> est = pt.LogZEstimate.from_log_weights(np.zeros(100), method="demo")
+    >>> est.trust.verdict, [check.name for check in est.trust.checks]
+    ('trusted', ['ess', 'pareto_k'])
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     poor = pt.LogZEstimate.from_log_weights(np.r_[30.0, np.zeros(99)], method="demo")
+    >>> poor.trust.verdict, [check.name for check in poor.trust.failed]
+    ('unreliable', ['ess', 'pareto_k'])
+    """
+
+    checks: tuple[TrustCheck, ...] = ()
+
+    def __post_init__(self) -> None:
+        checks = tuple(self.checks)
+        if not all(isinstance(check, TrustCheck) for check in checks):
+            raise TypeError("checks must be TrustCheck objects")
+        object.__setattr__(self, "checks", checks)
+
+    @property
+    def failed(self) -> tuple[TrustCheck, ...]:
+        return tuple(check for check in self.checks if not check.passed)
+
+    @property
+    def verdict(self) -> str:
+        if not self.checks:
+            return "not assessed"
+        return "unreliable" if self.failed else "trusted"
+
+    def __add__(self, other: Trust) -> Trust:
+        return Trust(self.checks + other.checks)
+
+    def __str__(self) -> str:
+        lines = [f"trust: {self.verdict}"]
+        for check in self.checks:
+            mark = "ok  " if check.passed else "FAIL"
+            lines.append(f"  {mark} {check.name:<10} {check.value:.4g} (threshold "
+                         f"{check.threshold:.4g})")  # fmt: skip
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"verdict": self.verdict, "checks": [check.to_dict() for check in self.checks]}
 
 
 class ConfidenceInterval(NamedTuple):
@@ -228,6 +312,9 @@ class LogZEstimate(_Picklable):
         Read-only log importance weights, one per chain.
     info : Mapping
         Read-only details: schedule, timings, seed entropy, acceptance rates, ...
+    trust : Trust
+        The checks that ran on the estimate and their verdict (an
+        :class:`UnreliableEstimateWarning` came with any ``"unreliable"`` one).
 
     Examples
     --------
@@ -249,6 +336,7 @@ class LogZEstimate(_Picklable):
     ess: float
     log_weights: np.ndarray | None = None
     info: Mapping[str, Any] = field(default_factory=dict)
+    trust: Trust = field(default_factory=Trust)
 
     def __post_init__(self) -> None:
         log_z = _finite(self.log_z, "log_z")
@@ -267,6 +355,8 @@ class LogZEstimate(_Picklable):
             raise TypeError(f"method must be a string, got {type(self.method).__name__}")
         object.__setattr__(self, "log_weights", _readonly(self.log_weights))
         object.__setattr__(self, "info", _frozen_mapping(self.info))
+        if not isinstance(self.trust, Trust):
+            raise TypeError(f"trust must be a Trust, got {type(self.trust).__name__}")
 
     @classmethod
     def exact(cls, log_z: float, *, method: str = "exact", info=None) -> LogZEstimate:
@@ -295,6 +385,7 @@ class LogZEstimate(_Picklable):
         ess: float = float("nan"),
         log_weights=None,
         info=None,
+        trust: Trust | None = None,
     ) -> LogZEstimate:
         """An estimate with the symmetric interval ``log_z -+ z * stderr``."""
         level = check_probability(confidence_level, "confidence_level")
@@ -309,6 +400,7 @@ class LogZEstimate(_Picklable):
             ess=ess,
             log_weights=log_weights,
             info=info,
+            trust=Trust() if trust is None else trust,
         )
 
     @classmethod
@@ -320,15 +412,21 @@ class LogZEstimate(_Picklable):
         log_offset: float = 0.0,
         confidence_level: float = 0.95,
         info=None,
+        checks=(),
     ) -> LogZEstimate:
         """Summarise importance weights: ``log_z = log_offset + log mean exp(log_weights)``.
 
         The standard error is the delta-method one
         (:func:`~partition.results.log_mean_exp_stderr`), the interval
-        ``log_z -+ z * stderr``, the ESS Kish's.
+        ``log_z -+ z * stderr``, the ESS Kish's. The weights' trust checks (Kish ESS, Pareto
+        ``k``), with ``checks`` (more :class:`TrustCheck` objects from the estimator), make
+        its :class:`Trust`; an :class:`UnreliableEstimateWarning` names any that failed.
         """
+        from partition._trust import assess, weight_checks
+
         lw = _as_log_weights(log_weights)
-        est = cls.normal(
+        trust = assess([*weight_checks(lw), *checks], method, stacklevel=3)
+        return cls.normal(
             float(log_offset) + log_mean_exp(lw),
             log_mean_exp_stderr(lw),
             method=method,
@@ -337,17 +435,8 @@ class LogZEstimate(_Picklable):
             ess=kish_ess(lw),
             log_weights=lw,
             info=info,
+            trust=trust,
         )
-        if est.ess < ESS_FRACTION_THRESHOLD * est.n_samples:
-            warnings.warn(
-                f"{method}: the effective sample size of the weights is {est.ess:.1f} of "
-                f"{est.n_samples} (below {ESS_FRACTION_THRESHOLD:.0%}): a few chains carry "
-                "the estimate and its error bar cannot be trusted; use more temperatures or "
-                "sweeps, and compare with bdmc",
-                UnreliableEstimateWarning,
-                stacklevel=3,
-            )
-        return est
 
     def __repr__(self) -> str:
         if self.stderr == 0.0 and self.method == "exact":
@@ -407,6 +496,7 @@ class LogZEstimate(_Picklable):
             "method": self.method,
             "n_samples": self.n_samples,
             "ess": None if math.isnan(self.ess) else self.ess,
+            "trust": self.trust.to_dict(),
             "info": {k: v for k, v in self.info.items() if _json_scalar(v)},
         }
 
@@ -420,12 +510,13 @@ class LogZBounds:
     """Stochastic lower and upper bounds on log Z (e.g. forward and reverse AIS).
 
     ``combined`` optionally holds an estimate that uses both sides (e.g. Bennett's
-    acceptance ratio).
+    acceptance ratio); ``trust`` the checks of both sides and of the pair.
     """
 
     lower: LogZEstimate
     upper: LogZEstimate
     combined: LogZEstimate | None = None
+    trust: Trust = field(default_factory=Trust)
 
     def __post_init__(self) -> None:
         for name in ("lower", "upper", "combined"):
@@ -514,6 +605,11 @@ class LogLikelihoodEstimate(_Picklable):
     @property
     def n_examples(self) -> int:
         return int(self.per_example.size)
+
+    @property
+    def trust(self) -> Trust:
+        """The trust checks of the log Z estimate behind the figure (none for RAISE)."""
+        return self.log_z.trust if self.log_z is not None else Trust()
 
     def __repr__(self) -> str:
         low, high = self.confidence_interval

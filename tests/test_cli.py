@@ -242,8 +242,9 @@ def test_progress_bars_for_exact_and_train_end_in_one_final_line(tmp_path, capsy
     (final,) = _final_bar_states(capsys.readouterr().err)
     assert "train (pcd)" in final and "3/3" in final and "100%" in final
     assert main(["ais", "digits", "--chains", "10", "--schedule", "50", "--progress"]) == 0
-    (final,) = _final_bar_states(capsys.readouterr().err)
+    final, warning = _final_bar_states(capsys.readouterr().err)  # 10 chains: never trusted
     assert "AIS (10 chains)" in final and "100%" in final
+    assert warning.startswith("partition ais: warning: ais: the effective sample size")
     assert main(["exact", "digits", "--no-progress"]) == 0
     assert capsys.readouterr().err == ""
 

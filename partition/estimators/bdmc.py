@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from partition._rng import RNGLike, as_generator
+from partition._trust import assess, crossing_check, weight_checks
 from partition._validation import check_int, model_states
 from partition.estimators.ais import ais
 from partition.estimators.annealing import AnnealingConfig, anneal
@@ -54,6 +55,9 @@ def _target_samples(model, path, samples, n_chains, n_burnin, gen, progress):
 
 
 def _reverse_estimate(log_w, log_z_base, level, info) -> LogZEstimate:
+    """Reverse AIS's estimate ``log Z_base - log mean exp(log_w)``, with the weights'
+    trust checks (they warn for the caller of :func:`reverse_ais`)."""
+    trust = assess(weight_checks(log_w), "reverse_ais", stacklevel=3)
     return LogZEstimate.normal(
         log_z_base - log_mean_exp(log_w),
         log_mean_exp_stderr(log_w),
@@ -63,6 +67,7 @@ def _reverse_estimate(log_w, log_z_base, level, info) -> LogZEstimate:
         ess=kish_ess(log_w),
         log_weights=log_w,
         info=info,
+        trust=trust,
     )
 
 
@@ -218,6 +223,9 @@ def bdmc(
     upper = reverse_ais(model, samples=samples, n_burnin=n_burnin, **common, rng=gen)
     log_z_base = lower.info["log_z_base"]
     both = bar(lower.log_weights, -upper.log_weights, check_order=False)  # bounds may cross
+    # each side warned of its own weights; the pair adds whether the bounds cross
+    trust = lower.trust + upper.trust + assess([crossing_check(lower, upper)], "bdmc",
+                                               stacklevel=2)  # fmt: skip
     combined = LogZEstimate.normal(
         log_z_base + both.log_z,
         both.stderr,
@@ -225,8 +233,9 @@ def bdmc(
         confidence_level=lower.confidence_level,
         n_samples=both.n_samples,
         info={**both.info, "log_z_base": log_z_base, "exact_samples": upper.info["exact_samples"]},
+        trust=trust,
     )
-    return LogZBounds(lower=lower, upper=upper, combined=combined)
+    return LogZBounds(lower=lower, upper=upper, combined=combined, trust=trust)
 
 
 def raise_log_likelihood(

@@ -29,10 +29,13 @@ def test_the_ess_threshold_is_ten_percent(fraction, warns):
         warnings.simplefilter("always")
         est = pt.LogZEstimate.from_log_weights(lw, method="test")
     assert est.ess == pytest.approx(fraction * 200, rel=1e-9)
-    flagged = [w for w in caught if issubclass(w.category, UnreliableEstimateWarning)]
-    assert bool(flagged) == warns
+    (ess,) = (check for check in est.trust.checks if check.name == "ess")
+    assert ess.passed != warns and ess.threshold == 20.0
+    flagged = [str(w.message) for w in caught if issubclass(w.category, UnreliableEstimateWarning)]
+    said = [message for message in flagged if "effective sample size" in message]
+    assert bool(said) == warns
     if warns:
-        assert "200" in str(flagged[0].message) and "cannot be trusted" in str(flagged[0].message)
+        assert "of 200" in said[0] and "cannot be trusted" in said[0]
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +114,54 @@ def test_raise_with_a_long_schedule_meets_the_model_likelihood(digits_ll):
     rbm, train, test, exact = digits_ll
     r = pt.raise_log_likelihood(rbm, test, n_chains=10, schedule=3000, base_data=train, rng=0)
     assert abs(r.mean - exact) < 3 * r.stderr
+
+
+@pytest.mark.parametrize("n", [25, 100, 1000])
+@pytest.mark.parametrize("scale", [0.1, 1.0, 2.0, 4.0])
+def test_pareto_k_is_arviz_psislw_k(n, scale):
+    """The fit is written in NumPy (every estimate needs it; arviz is an optional extra whose
+    import takes about a second): it must be arviz's, to rounding."""
+    az = pytest.importorskip("arviz")
+    from partition._trust import pareto_k
+
+    lw = np.random.default_rng(int(10 * scale) + n).normal(0.0, scale, n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = float(az.psislw(lw.copy())[1])
+    assert pareto_k(lw) == pytest.approx(theirs, abs=1e-9)
+
+
+def test_pareto_k_where_there_is_no_tail_to_fit():
+    from partition._trust import pareto_k
+
+    assert pareto_k(np.zeros(20)) == np.inf  # too few weights for a tail of 5
+    assert pareto_k(np.zeros(100)) == -np.inf  # equal weights: no tail at all
+    lw = np.r_[np.full(5, -np.inf), np.random.default_rng(0).normal(size=100)]
+    assert np.isfinite(pareto_k(lw))  # zero weights are left out of the tail
+
+
+def test_a_heavy_tail_fails_the_pareto_check_even_with_a_fair_ess():
+    # log weights with a Student-t tail: ESS 27 of 100 passes, k = 0.89 does not
+    lw = 0.5 * np.random.default_rng(1).standard_t(1.5, 100)
+    with pytest.warns(UnreliableEstimateWarning, match="Pareto tail k"):
+        est = pt.LogZEstimate.from_log_weights(lw, method="test")
+    failed = {check.name for check in est.trust.failed}
+    assert failed == {"pareto_k"} and est.trust.verdict == "unreliable"
+    assert est.to_dict()["trust"]["verdict"] == "unreliable"
+
+
+def test_ten_chains_cannot_pass_the_ess_check():
+    """ESS >= 1 is always 10% of 10 chains: with 10 chains and 10 temperatures the digits
+    RBM's interval missed in 19 of 20 seeds and never warned."""
+    rbm = pt.datasets.digits_rbm()
+    exact = pt.exact_log_z(rbm).log_z
+    warned = missed = 0
+    for seed in range(20):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            est = pt.ais(rbm, n_chains=10, schedule=10, rng=seed)
+        low, high = est.confidence_interval
+        missed += not low <= exact <= high
+        warned += any(issubclass(w.category, UnreliableEstimateWarning) for w in caught)
+        assert est.trust.verdict == "unreliable"
+    assert missed >= 15 and warned == 20
