@@ -124,8 +124,10 @@ def ais(
         bar.close()
     else:
         log_w, _, run_info = config.anneal()
-    if not np.all(np.isfinite(log_w)):
-        raise FloatingPointError("AIS produced non-finite log weights")
+    # -inf is a zero weight (a chain that ended outside the density's support: a density may
+    # be -inf there); NaN, +inf or no weight at all is a failure
+    if np.any(np.isnan(log_w) | (log_w == np.inf)) or np.all(log_w == -np.inf):
+        raise FloatingPointError("AIS produced NaN or +inf log weights, or only zero weights")
     info = {
         **path.describe(),
         **run_info,

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 from typing import Any
 
 import numpy as np
@@ -44,11 +43,12 @@ from scipy.optimize import brentq
 
 from partition._progress import Progress
 from partition._rng import RNGLike
+from partition._trust import assess, smc_checks
 from partition._validation import MAX_CHAINS, check_int, check_probability, check_real
 from partition.estimators.annealing import AnnealingConfig
 from partition.estimators.schedules import geometric
 from partition.kernels._random import seed_streams
-from partition.results import LogZEstimate, UnreliableEstimateWarning
+from partition.results import LogZEstimate
 
 RESAMPLING = ("multinomial", "systematic", "stratified", "residual")
 CRITERIA = ("cess", "ess")
@@ -111,6 +111,13 @@ def _lse(a: np.ndarray) -> float:
     return top + math.log(float(np.sum(np.exp(a - top))))
 
 
+def _increments(log_f, beta: float, here: np.ndarray) -> np.ndarray:
+    """``log_f(beta) - here``, the log weight increments; a particle at ``-inf`` (outside the
+    density's support, a zero weight) stays at ``-inf`` instead of ``-inf - -inf = NaN``."""
+    with np.errstate(invalid="ignore"):
+        return np.where(here == -np.inf, -np.inf, log_f(beta) - here)
+
+
 def _criterion(log_w: np.ndarray, log_inc: np.ndarray, criterion: str) -> float:
     """CESS / N (``(sum W g)^2 / sum W g^2``), or the ESS of the reweighted particles as a
     fraction of the ESS before the step (ESS / N after resampling), for normalised log
@@ -136,7 +143,12 @@ def _eve_relative_variance(log_w: np.ndarray, eve: np.ndarray, n_resampled: int)
 
 def _weighted_correlation(a: np.ndarray, b: np.ndarray, log_w: np.ndarray) -> float:
     """Correlation of ``a`` and ``b`` under the normalised weights ``exp(log_w)`` (1 when
-    either is constant: the move changed nothing the next increment sees)."""
+    either is constant: the move changed nothing the next increment sees), over the
+    particles where both are finite (NaN when fewer than 2 are)."""
+    keep = np.isfinite(a) & np.isfinite(b) & np.isfinite(log_w)
+    if keep.sum() < 2:
+        return float("nan")
+    a, b, log_w = a[keep], b[keep], log_w[keep]
     w = np.exp(log_w - _lse(log_w))
     da, db = a - w @ a, b - w @ b
     va, vb = float(w @ da**2), float(w @ db**2)
@@ -222,9 +234,11 @@ def smc(
     Warns
     -----
     UnreliableEstimateWarning
-        When fewer than 2 % of the particles' ancestors survive, which makes the single-run
-        error bar unreliable (too many resampling events for the particles: use more
-        particles or a lower ``resample_threshold``).
+        When a trust check fails (the estimate's ``trust`` lists them): fewer than 2 % of
+        the particles' ancestors survive, which makes the single-run error bar unreliable
+        (use more particles or a lower ``resample_threshold``); a step's conditional ESS
+        below 5 % (temperatures too far apart); a move after which the next weight
+        increments stay correlated above 0.99 (a transition that barely moves).
 
     Notes
     -----
@@ -296,13 +310,14 @@ def smc(
                 nxt = run.next_beta(log_f, here, log_w, beta)
             else:
                 nxt = float(config.betas[len(betas)])
-            log_inc = log_f(nxt) - here
-            if not np.all(np.isfinite(log_inc)):
+            log_inc = _increments(log_f, nxt, here)
+            # -inf is a zero weight (a particle outside the density's support)
+            if np.any(np.isnan(log_inc) | (log_inc == np.inf)) or np.all(log_inc == -np.inf):
                 bar.close()
-                raise FloatingPointError(f"smc: non-finite weight increments at beta={nxt}")
+                raise FloatingPointError(f"smc: NaN, +inf or only zero weights at beta={nxt}")
             if previous is not None:
                 before_f, ancestors, moved_w = previous
-                before = (before_f(nxt) - before_f(beta))[ancestors]
+                before = _increments(before_f, nxt, before_f(beta))[ancestors]
                 rho_trace.append(_weighted_correlation(before, log_inc, moved_w))
             cess_trace.append(_criterion(log_w, log_inc, "cess"))
             step = float(_lse(log_w + log_inc))
@@ -332,14 +347,8 @@ def smc(
     counted = len(resampled) if resampling == "multinomial" else 0
     relative_variance = _eve_relative_variance(log_w, eve, counted)
     n_eves = int(np.unique(eve).size)
-    if n_eves < max(2, 0.02 * n):
-        warnings.warn(
-            f"smc: only {n_eves} of {n} particles' ancestors survive the {len(resampled)} "
-            "resampling events: the single-run error bar is unreliable; use more particles "
-            "or a lower resample_threshold",
-            UnreliableEstimateWarning,
-            stacklevel=2,
-        )
+    trust = assess(smc_checks(n_eves, n, np.array(cess_trace), np.array(rho_trace)), "smc",
+                   stacklevel=2)  # fmt: skip
     info.update(
         betas=np.array(betas),
         n_temperatures=len(betas) - 1,
@@ -371,6 +380,7 @@ def smc(
         ess=float(math.exp(-_lse(2.0 * log_w))),
         log_weights=final,
         info=info,
+        trust=trust,
     )
 
 
@@ -391,7 +401,7 @@ class _Run:
     def next_beta(self, log_f, here, log_w, beta) -> float:
         def gap(b):
             self.n_evaluations += 1
-            return _criterion(log_w, log_f(b) - here, self.criterion) - self.target
+            return _criterion(log_w, _increments(log_f, b, here), self.criterion) - self.target
 
         if gap(1.0) >= 0.0:
             return 1.0

@@ -395,14 +395,15 @@ class LogDensityPath:
         }
 
     def log_f(self, states: np.ndarray, beta: float) -> np.ndarray:
-        lb = self.model.base.log_unnormalized_prob(states)
-        return (1.0 - beta) * lb + beta * self.model._log_prob_rows(states)
+        return self.log_f_function(states)(beta)
 
     def log_f_function(self, states: np.ndarray):
-        """``beta -> log_f(states, beta)`` with both log densities evaluated once."""
+        """``beta -> log_f(states, beta)`` with both log densities evaluated once. At
+        ``beta = 0`` it is the base's alone: a density that is ``-inf`` outside its support
+        would make ``0 * -inf`` a NaN there."""
         lb = self.model.base.log_unnormalized_prob(states)
         lt = self.model._log_prob_rows(states)
-        return lambda beta: (1.0 - beta) * lb + beta * lt
+        return lambda beta: lb if beta == 0.0 else (1.0 - beta) * lb + beta * lt
 
     def validate_states(self, states, name: str) -> np.ndarray:
         return self.model.validate_states(states, name)
