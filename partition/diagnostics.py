@@ -93,11 +93,13 @@ def rhat(traces) -> np.ndarray | float:
 
 
 def pareto_k(log_weights) -> float:
-    """Pareto-smoothed importance sampling shape ``k`` of log weights (arviz ``psislw``).
+    """Pareto-smoothed importance sampling shape ``k`` of log weights (arviz's ``psislw``).
 
     ``k < 0.5``: the weights have a finite variance and the estimate is reliable;
     ``0.5 <= k < 0.7``: usable with care; ``k >= 0.7``: the error bar cannot be trusted.
-    Accepts an array or a :class:`~partition.LogZEstimate` with log weights.
+    Accepts an array or a :class:`~partition.LogZEstimate` with log weights. The fit is the
+    one every estimate's ``pareto_k`` trust check uses (NumPy, equal to arviz's to
+    rounding), so this function does not need arviz; ``inf`` for 20 weights or fewer.
 
     Examples
     --------
@@ -106,17 +108,15 @@ def pareto_k(log_weights) -> float:
     >>> diagnostics.pareto_k(np.random.default_rng(0).normal(0, 0.1, 1000)) < 0.5
     True
     """
-    az = _arviz()
+    from partition._trust import pareto_k as fit
+
     lw = getattr(log_weights, "log_weights", log_weights)
     if lw is None:
         raise ValueError("this estimate carries no log weights (exact values have none)")
     lw = np.asarray(lw, dtype=np.float64)
     if lw.ndim != 1 or lw.size < 5 or not np.all(np.isfinite(lw)):
         raise ValueError("log_weights must be a finite 1-D array of at least 5 values")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # arviz warns when k is large: k itself is the answer
-        _, k = az.psislw(lw.copy())
-    return float(np.asarray(k))
+    return float(fit(lw))
 
 
 def to_inference_data(result: Any, *, name: str = "x"):

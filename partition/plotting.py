@@ -47,8 +47,8 @@ def _axes(ax):
 def plot_log_weights(estimate, *, ax=None, bins: int = 40):
     """Histogram of an estimate's log weights relative to their maximum.
 
-    ESS (Kish) and the Pareto ``k`` of the weights are marked in the title (``k`` when arviz
-    is installed); a long left tail with a few dominant weights is what to look for.
+    ESS (Kish) and the Pareto ``k`` of the weights (the ``pareto_k`` trust check's) are
+    marked in the title; a long left tail with a few dominant weights is what to look for.
 
     Examples
     --------
@@ -58,6 +58,8 @@ def plot_log_weights(estimate, *, ax=None, bins: int = 40):
     >>> est = pt.ais(pt.BernoulliRBM.random(8, 4, rng=0), schedule=50, rng=0)
     >>> fig = plot_log_weights(est)
     """
+    from partition._trust import pareto_k
+
     lw = getattr(estimate, "log_weights", None)
     if lw is None:
         raise ValueError("estimate carries no log weights (exact values have none)")
@@ -66,13 +68,7 @@ def plot_log_weights(estimate, *, ax=None, bins: int = 40):
     ax.hist(rel, bins=bins, color="#4C72B0", alpha=0.85)
     ax.axvline(0.0, color="black", lw=0.8)
     title = f"{estimate.method}: log Z = {estimate.log_z:.4f} ± {estimate.stderr:.4f}"
-    k_text = ""
-    try:
-        from partition.diagnostics import pareto_k
-
-        k_text = f", Pareto k = {pareto_k(lw):.2f}"
-    except ImportError:
-        pass
+    k_text = f", Pareto k = {pareto_k(lw):.2f}"
     ax.set_title(f"{title}\nESS = {estimate.ess:.1f} of {estimate.n_samples}{k_text}", fontsize=10)
     ax.set_xlabel("log weight - max log weight")
     ax.set_ylabel("chains")
