@@ -439,6 +439,9 @@ class LogDensityPath:
         n_pilot = min(int(getattr(t, "n_pilot", 32)), streams.shape[0])  # 0: compile only
         pilot = streams[:n_pilot].copy()
         pilot[:, 0] ^= _PILOT_KEY
+        # from the start of its own streams, wherever the run's counters stand: in one
+        # process the pilot runs after the base draws, for shards before them
+        pilot[:, 2] = 0
         states = self.new_states(n_pilot)
         self.sample_base(states, pilot)
         out = np.empty(len(betas))

@@ -21,6 +21,7 @@ log densities and gradients:
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numba
@@ -35,6 +36,45 @@ LOG_2PI = math.log(2.0 * math.pi)
 #: The densities' decorator: re-association lets LLVM vectorise their sums (NaN and inf
 #: semantics kept), as the package's own kernels do.
 _jit = numba.njit(fastmath={"reassoc", "contract"}, error_model="numpy")
+
+
+# Exact samplers: module-level functions with their arrays bound by functools.partial, so
+# that the systems pickle (to process pools and Dask workers); a local function would not.
+def _gaussian_draws(n, rng, *, mean, chol):
+    return mean + rng.normal(size=(n, mean.size)) @ chol.T
+
+
+def _mixture_draws(n, rng, *, means, scale):
+    which = rng.integers(0, means.shape[0], size=n)
+    return means[which] + scale * rng.normal(size=(n, means.shape[1]))
+
+
+def _funnel_draws(count, rng, *, sigma_v, dim):
+    v = sigma_v * rng.normal(size=count)
+    return np.column_stack([v, np.exp(v / 2)[:, None] * rng.normal(size=(count, dim - 1))])
+
+
+def _double_well_draws(n, rng, *, envelope_sd, log_m):
+    """Rejection draws of ``exp(-x^4 + 6 x^2 + x / 2)`` from a two-normal envelope."""
+    out = np.empty(0)
+    while out.size < n:
+        centre = np.where(rng.random(2 * n) < 0.5, -math.sqrt(3), math.sqrt(3))
+        x = centre + envelope_sd * rng.normal(size=2 * n)
+        lt = -(x**4) + 6 * x**2 + 0.5 * x
+        le = np.logaddexp(-0.5 * ((x + math.sqrt(3)) / envelope_sd) ** 2,
+                          -0.5 * ((x - math.sqrt(3)) / envelope_sd) ** 2)  # fmt: skip
+        keep = np.log(rng.random(2 * n)) < lt - le - log_m
+        out = np.concatenate([out, x[keep]])
+    return out[:n]
+
+
+def _many_well_draws(n, rng, *, dim, envelope_sd, log_m):
+    pairs = dim // 2
+    x = np.empty((n, dim))
+    x[:, 0::2] = _double_well_draws(n * pairs, rng, envelope_sd=envelope_sd,
+                                    log_m=log_m).reshape(n, pairs)  # fmt: skip
+    x[:, 1::2] = rng.normal(size=(n, pairs))
+    return x
 
 
 def correlated_gaussian(dim: int = 10, *, condition: float = 10.0, seed: int = 0) -> LogDensity:
@@ -79,9 +119,7 @@ def correlated_gaussian(dim: int = 10, *, condition: float = 10.0, seed: int = 0
                 row += precision[i, j] * (x[j] - mean[j])
             out[i] = -row
 
-    def sampler(n, rng):
-        return mean + rng.normal(size=(n, dim)) @ chol.T
-
+    sampler = functools.partial(_gaussian_draws, mean=mean, chol=chol)
     log_z = 0.5 * dim * LOG_2PI + float(np.log(np.diag(chol)).sum())
     target = LogDensity(log_prob, grad, dim=dim, log_z=log_z, sampler=sampler,
                         name=f"gaussian {dim}-d, condition {condition:g}")  # fmt: skip
@@ -153,10 +191,7 @@ def gaussian_mixture(
             for i in range(dim):
                 out[i] += w * (means[j, i] - x[i])
 
-    def sampler(n, rng):
-        which = rng.integers(0, k, size=n)
-        return means[which] + scale * rng.normal(size=(n, dim))
-
+    sampler = functools.partial(_mixture_draws, means=means, scale=scale)
     base = Normal(np.zeros(dim), separation**2)
     return LogDensity(log_prob, grad, dim=dim, base=base, log_z=0.0, sampler=sampler,
                       name=f"gaussian mixture {dim}-d, {k} modes")  # fmt: skip
@@ -189,10 +224,7 @@ def funnel(dim: int = 10, *, sigma_v: float = 3.0) -> LogDensity:
             out[i] = -e * x[i]
         out[0] = -v / sigma_v**2 - 0.5 * n + 0.5 * e * s
 
-    def sampler(count, rng):
-        v = sigma_v * rng.normal(size=count)
-        return np.column_stack([v, np.exp(v / 2)[:, None] * rng.normal(size=(count, n))])
-
+    sampler = functools.partial(_funnel_draws, sigma_v=sigma_v, dim=dim)
     base = Normal(np.zeros(dim), np.r_[sigma_v**2, np.full(n, 4.0)])
     return LogDensity(log_prob, grad, dim=dim, base=base, log_z=0.0, sampler=sampler,
                       name=f"funnel {dim}-d")  # fmt: skip
@@ -255,24 +287,7 @@ def many_well(dim: int = 32) -> LogDensity:
     )
     log_m = float(np.max(log_target - log_env)) + 0.05  # the ratio's maximum, with a margin
 
-    def one_d(n, rng):
-        out = np.empty(0)
-        while out.size < n:
-            centre = np.where(rng.random(2 * n) < 0.5, -math.sqrt(3), math.sqrt(3))
-            x = centre + envelope_sd * rng.normal(size=2 * n)
-            lt = -(x**4) + 6 * x**2 + 0.5 * x
-            le = np.logaddexp(-0.5 * ((x + math.sqrt(3)) / envelope_sd) ** 2,
-                              -0.5 * ((x - math.sqrt(3)) / envelope_sd) ** 2)  # fmt: skip
-            keep = np.log(rng.random(2 * n)) < lt - le - log_m
-            out = np.concatenate([out, x[keep]])
-        return out[:n]
-
-    def sampler(n, rng):
-        x = np.empty((n, dim))
-        x[:, 0::2] = one_d(n * pairs, rng).reshape(n, pairs)
-        x[:, 1::2] = rng.normal(size=(n, pairs))
-        return x
-
+    sampler = functools.partial(_many_well_draws, dim=dim, envelope_sd=envelope_sd, log_m=log_m)
     base = Normal(np.zeros(dim), np.tile([3.0, 1.0], pairs))
     log_z = pairs * (log_z1 + 0.5 * LOG_2PI)
     return LogDensity(log_prob, grad, dim=dim, base=base, log_z=log_z, sampler=sampler,
@@ -325,9 +340,7 @@ def bayesian_regression(
             for j in range(dim):
                 out[j] += X[i, j] * r / s2
 
-    def sampler(n, rng):
-        return post_mean + rng.normal(size=(n, dim)) @ chol.T
-
+    sampler = functools.partial(_gaussian_draws, mean=post_mean, chol=chol)
     base = Normal(np.zeros(dim), t2)  # the prior
     return LogDensity(log_prob, grad, dim=dim, base=base, log_z=log_z, sampler=sampler,
                       name=f"bayesian regression, {n_data} points, {dim} coefficients")  # fmt: skip
