@@ -54,6 +54,16 @@ def _target_samples(model, path, samples, n_chains, n_burnin, gen, progress):
     return states, f"approximate ({n_burnin} Gibbs sweeps at beta = 1 from the base)"
 
 
+def _try_sampler(model) -> None:
+    """Two exact draws from a generator of their own (the run's streams untouched), checked
+    as the reverse run would check them."""
+    drawn = model_states(model, model.sample_exactly(2, np.random.default_rng(0)),
+                         "the model's exact samples")  # fmt: skip
+    if drawn.shape[0] != 2:
+        raise ValueError(f"the model's exact sampler returned {drawn.shape[0]} draws when "
+                         "asked for 2")  # fmt: skip
+
+
 def _reverse_estimate(log_w, log_z_base, level, info) -> LogZEstimate:
     """Reverse AIS's estimate ``log Z_base - log mean exp(log_w)``, with the weights'
     trust checks (they warn for the caller of :func:`reverse_ais`)."""
@@ -219,6 +229,8 @@ def bdmc(
         **options,
     }
     AnnealingConfig.build(model, "bdmc", **common)
+    if samples is None and isinstance(model, ExactSampler) and model.can_sample_exactly():
+        _try_sampler(model)  # a broken sampler fails now, not after the forward run
     lower = ais(model, **common, rng=gen)
     upper = reverse_ais(model, samples=samples, n_burnin=n_burnin, **common, rng=gen)
     log_z_base = lower.info["log_z_base"]

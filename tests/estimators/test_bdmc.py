@@ -234,3 +234,31 @@ def test_ising_reverse_ais_rejects_non_spins():
     model = pt.IsingModel.ring(6, 0.3)
     with pytest.raises(ValueError, match="-1 or \\+1"):
         pt.reverse_ais(model, samples=np.zeros((3, 6)))
+
+
+def test_a_broken_exact_sampler_fails_before_the_forward_run(monkeypatch):
+    """pt.bdmc drew the reverse chains' exact samples only after the whole forward run."""
+    import importlib
+
+    import numba
+
+    module = importlib.import_module("partition.estimators.bdmc")  # not the function
+
+    @numba.njit
+    def log_prob(x):
+        return -0.5 * (x[0] * x[0] + x[1] * x[1])
+
+    def wrong_width(n, rng):
+        return rng.normal(size=(n, 3))
+
+    def too_few(n, rng):
+        return rng.normal(size=(max(n - 1, 1), 2))
+
+    def forward(*args, **kwargs):
+        raise AssertionError("the forward run started")
+
+    monkeypatch.setattr(module, "ais", forward)
+    for sampler, match in ((wrong_width, "draws must have shape"), (too_few, "1 draws when asked")):
+        target = pt.LogDensity(log_prob, dim=2, sampler=sampler)
+        with pytest.raises(ValueError, match=match):
+            pt.bdmc(target, n_chains=10, schedule=10, rng=0)
