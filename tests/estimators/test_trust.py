@@ -165,3 +165,66 @@ def test_ten_chains_cannot_pass_the_ess_check():
         warned += any(issubclass(w.category, UnreliableEstimateWarning) for w in caught)
         assert est.trust.verdict == "unreliable"
     assert missed >= 15 and warned == 20
+
+
+def _checks_of(estimate) -> dict:
+    return {check.name: check for check in estimate.trust.checks}
+
+
+def test_smc_warns_when_few_ancestors_survive():
+    rbm = pt.BernoulliRBM.random(12, 8, weight_scale=1.0, rng=0)
+    with pytest.warns(UnreliableEstimateWarning, match="ancestors survive"):
+        est = pt.smc(
+            rbm,
+            n_particles=50,
+            schedule=300,
+            resample_threshold=1.0,
+            resampling="multinomial",
+            rng=0,
+        )
+    eves = _checks_of(est)["eves"]
+    assert not eves.passed and eves.value < 5 and eves.threshold == 5.0
+
+
+def test_smc_warns_when_a_step_is_too_large_for_the_particles():
+    hard = pt.BernoulliRBM.random(20, 16, weight_scale=2.0, rng=1)
+    with pytest.warns(UnreliableEstimateWarning, match="conditional ESS"):
+        est = pt.smc(hard, n_particles=200, schedule=2, rng=0)
+    assert not _checks_of(est)["cess"].passed
+
+
+def test_smc_warns_when_the_transition_cannot_move():
+    """A random walk of step 1e-12 left the particles where they were, and SMC reported a
+    confident estimate; the move correlation of the next weight increment is 1."""
+    import numba
+
+    @numba.njit
+    def shifted(x):
+        return -0.5 * ((x[0] - 3.0) ** 2 + (x[1] + 2.0) ** 2)
+
+    target = pt.LogDensity(shifted, dim=2)
+    stuck = pt.transitions.RandomWalk(step_size=1e-12, adapt=False)
+    with pytest.warns(UnreliableEstimateWarning, match="barely moves the particles"):
+        est = pt.smc(target, n_particles=300, transition=stuck, rng=0)
+    mixing = _checks_of(est)["mixing"]
+    assert not mixing.passed and mixing.value > 0.9999
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnreliableEstimateWarning)  # a walk that moves: quiet
+        good = pt.smc(target, n_particles=300, transition=pt.transitions.RandomWalk(), rng=0)
+    assert _checks_of(good)["mixing"].passed
+
+
+def test_bdmc_judges_the_pair_by_whether_its_bounds_cross(hard_rbm):
+    from partition._trust import crossing_check
+
+    low = pt.LogZEstimate.normal(10.0, 0.1, method="ais")
+    assert not crossing_check(low, pt.LogZEstimate.normal(9.5, 0.1, method="r")).passed
+    assert crossing_check(low, pt.LogZEstimate.normal(9.9, 0.1, method="r")).passed
+    assert crossing_check(low, pt.LogZEstimate.normal(12.0, 0.1, method="r")).passed
+    rbm = pt.BernoulliRBM.random(12, 8, weight_scale=1.5, rng=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnreliableEstimateWarning)  # the sides do not warn
+        short = pt.bdmc(rbm, n_chains=100, schedule=5, rng=0)
+    assert short.lower.trust.verdict == "unreliable"  # each side keeps its own checks
+    assert [check.name for check in short.trust.checks] == ["crossing"]
+    assert short.combined.trust is short.trust
