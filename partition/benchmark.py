@@ -102,7 +102,7 @@ class BenchmarkResult:
     >>> result = pt.benchmark("rbm-tiny-10x8", estimators=["ais"], budgets=[20],
     ...                       n_repeats=2, progress=False, rng=0)
     >>> len(result.rows), sorted(result.rows[0])[:4]
-    (2, ['acceptance_rate', 'budget', 'cost', 'cost_unit'])
+    (2, ['acceptance_rate', 'budget', 'checks', 'cost'])
     """
 
     rows: tuple[dict[str, Any], ...]
