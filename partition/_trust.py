@@ -90,6 +90,16 @@ def pareto_k(log_weights) -> float:
     return (m * k_hat + 10.0 * 0.5) / (m + 10.0)  # shrunk towards 0.5 (Vehtari et al.)
 
 
+def _at_least(
+    name: str, value: float, floor: float, message: str, *, rtol: float = 0.0
+) -> TrustCheck:
+    return TrustCheck(name, value, floor, value >= floor * (1.0 - rtol), message)
+
+
+def _at_most(name: str, value: float, ceiling: float, message: str) -> TrustCheck:
+    return TrustCheck(name, value, ceiling, value <= ceiling, message)  # NaN fails
+
+
 def weight_checks(log_weights: np.ndarray) -> list[TrustCheck]:
     """The checks of an estimate from importance weights: Kish ESS, and the Pareto ``k`` of
     the largest weights (from 21 weights on: fewer have no tail to judge)."""
@@ -98,17 +108,18 @@ def weight_checks(log_weights: np.ndarray) -> list[TrustCheck]:
     ess = float(math.exp(2.0 * logsumexp(lw) - logsumexp(2.0 * lw)))
     floor = max(ESS_FRACTION * n, min(ESS_MIN, n))
     checks = [
-        TrustCheck(
-            "ess", ess, floor, ess >= floor * (1.0 - 1e-12),  # equal weights: ESS = n
+        _at_least(
+            "ess", ess, floor,
             f"the effective sample size of the weights is {ess:.1f} of {n} (below "
             f"{floor:.3g}): a few chains carry the estimate and its error bar cannot be "
             "trusted; use more temperatures or sweeps, and compare with bdmc",
+            rtol=1e-12,  # equal weights: ESS = n, to rounding
         ),
     ]  # fmt: skip
     k = pareto_k(lw)
     if n > 20:
-        checks.append(TrustCheck(
-            "pareto_k", k, PARETO_K_MAX, k <= PARETO_K_MAX,
+        checks.append(_at_most(
+            "pareto_k", k, PARETO_K_MAX,
             f"the largest weights have a Pareto tail k = {k:.2f} (above {PARETO_K_MAX}): "
             "their variance is too large for the error bar to hold; use more temperatures "
             "or sweeps, or more chains",
@@ -123,8 +134,8 @@ def smc_checks(n_eves: int, n: int, cess: np.ndarray, rho: np.ndarray) -> list[T
     across a move (moves that leave the particles where they were)."""
     eves_floor = max(2.0, EVES_FRACTION * n)
     checks = [
-        TrustCheck(
-            "eves", float(n_eves), eves_floor, n_eves >= eves_floor,
+        _at_least(
+            "eves", float(n_eves), eves_floor,
             f"only {n_eves} of {n} particles' ancestors survive the resampling: the "
             "single-run error bar is unreliable; use more particles or a lower "
             "resample_threshold",
@@ -132,8 +143,8 @@ def smc_checks(n_eves: int, n: int, cess: np.ndarray, rho: np.ndarray) -> list[T
     ]  # fmt: skip
     if len(cess):
         worst = float(np.min(cess))
-        checks.append(TrustCheck(
-            "cess", worst, CESS_MIN, worst >= CESS_MIN,
+        checks.append(_at_least(
+            "cess", worst, CESS_MIN,
             f"a step kept a conditional ESS of only {worst:.3g} of the particles: the "
             "temperatures are too far apart for them; use more temperatures (or the "
             "adaptive schedule)",
@@ -142,8 +153,8 @@ def smc_checks(n_eves: int, n: int, cess: np.ndarray, rho: np.ndarray) -> list[T
     finite = finite[np.isfinite(finite)]
     if finite.size:
         stuck = float(np.max(finite))
-        checks.append(TrustCheck(
-            "mixing", stuck, RHO_MAX, stuck <= RHO_MAX,
+        checks.append(_at_most(
+            "mixing", stuck, RHO_MAX,
             f"a move left the next weight increments correlated at {stuck:.3f} with those "
             "before it: the transition barely moves the particles; use more sweeps per "
             "temperature or a transition that mixes",
@@ -152,12 +163,13 @@ def smc_checks(n_eves: int, n: int, cess: np.ndarray, rho: np.ndarray) -> list[T
 
 
 def crossing_check(lower, upper) -> TrustCheck:
-    """BDMC: the reverse (upper) estimate below the forward (lower) one by more than 3
-    combined standard errors, which bounds on either side cannot do but by chance."""
+    """BDMC: the reverse (upper) estimate below the forward (lower) one by more than
+    ``CROSSING_Z_MAX`` combined standard errors, which bounds on either side cannot do but
+    by chance."""
     scale = math.hypot(lower.stderr, upper.stderr)
     z = (lower.log_z - upper.log_z) / scale if scale > 0 else 0.0
-    return TrustCheck(
-        "crossing", z, CROSSING_Z_MAX, z <= CROSSING_Z_MAX,
+    return _at_most(
+        "crossing", z, CROSSING_Z_MAX,
         f"the reverse estimate lies {z:.1f} standard errors below the forward one: the "
         "bounds cross, so at least one side is off (reverse chains from samples that are "
         "not the model's?); use exact samples, a longer burn-in or more temperatures",
