@@ -121,9 +121,6 @@ class Trust:
             return "not assessed"
         return "unreliable" if self.failed else "trusted"
 
-    def __add__(self, other: Trust) -> Trust:
-        return Trust(self.checks + other.checks)
-
     def __str__(self) -> str:
         lines = [f"trust: {self.verdict}"]
         for check in self.checks:
@@ -523,6 +520,8 @@ class LogZBounds:
             value = getattr(self, name)
             if not isinstance(value, LogZEstimate) and not (name == "combined" and value is None):
                 raise TypeError(f"{name} must be a LogZEstimate, got {type(value).__name__}")
+        if not isinstance(self.trust, Trust):
+            raise TypeError(f"trust must be a Trust, got {type(self.trust).__name__}")
 
     @property
     def gap(self) -> float:
