@@ -422,14 +422,15 @@ class LogZEstimate(_Picklable):
         from partition._trust import assess, weight_checks
 
         lw = _as_log_weights(log_weights)
-        trust = assess([*weight_checks(lw), *checks], method, stacklevel=3)
+        ess = kish_ess(lw)
+        trust = assess([*weight_checks(lw, ess), *checks], method, stacklevel=3)
         return cls.normal(
             float(log_offset) + log_mean_exp(lw),
             log_mean_exp_stderr(lw),
             method=method,
             confidence_level=confidence_level,
             n_samples=int(lw.size),
-            ess=kish_ess(lw),
+            ess=ess,
             log_weights=lw,
             info=info,
             trust=trust,

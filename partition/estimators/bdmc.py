@@ -69,14 +69,15 @@ def _try_sampler(model) -> None:
 def _reverse_estimate(log_w, log_z_base, level, info) -> LogZEstimate:
     """Reverse AIS's estimate ``log Z_base - log mean exp(log_w)``, with the weights'
     trust checks (they warn for the caller of :func:`reverse_ais`)."""
-    trust = assess(weight_checks(log_w), "reverse_ais", stacklevel=3)
+    ess = kish_ess(log_w)
+    trust = assess(weight_checks(log_w, ess), "reverse_ais", stacklevel=3)
     return LogZEstimate.normal(
         log_z_base - log_mean_exp(log_w),
         log_mean_exp_stderr(log_w),
         method="reverse_ais",
         confidence_level=level,
         n_samples=int(log_w.size),
-        ess=kish_ess(log_w),
+        ess=ess,
         log_weights=log_w,
         info=info,
         trust=trust,
