@@ -100,13 +100,12 @@ def _at_most(name: str, value: float, ceiling: float, message: str) -> TrustChec
     return TrustCheck(name, value, ceiling, value <= ceiling, message)  # NaN fails
 
 
-def weight_checks(log_weights: np.ndarray, ess: float | None = None) -> list[TrustCheck]:
-    """The checks of an estimate from importance weights: Kish ESS, and the Pareto ``k`` of
-    the largest weights (from 21 weights on: fewer have no tail to judge)."""
+def weight_checks(log_weights: np.ndarray, ess: float) -> list[TrustCheck]:
+    """The checks of an estimate from importance weights: its Kish ``ess``
+    (:func:`~partition.results.kish_ess`, which the estimate already holds), and the Pareto
+    ``k`` of the largest weights (from 21 weights on: fewer have no tail to judge)."""
     lw = np.asarray(log_weights, dtype=np.float64)
     n = lw.size
-    if ess is None:  # Kish's, as the caller may already have it
-        ess = float(math.exp(2.0 * logsumexp(lw) - logsumexp(2.0 * lw)))
     floor = max(ESS_FRACTION * n, min(ESS_MIN, n))
     checks = [
         _at_least(
