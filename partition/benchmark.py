@@ -161,7 +161,7 @@ class BenchmarkResult:
                 "seconds": float(np.mean([r["seconds"] for r in runs])),
                 "cost": float(np.mean([r["cost"] for r in runs])),
                 "cost_unit": runs[0]["cost_unit"],
-                "warned": float(np.mean([r.get("warned", False) for r in runs])),
+                "warned": _warned_share(runs),
                 "silent_miss_rate": _silent(runs),
                 "reaches_goal": rms < goal,
             })  # fmt: skip
@@ -198,10 +198,9 @@ class BenchmarkResult:
             out.append({
                 **dict(zip(by, key, strict=True)), "runs": len(runs),
                 "coverage": len(covered) / len(runs),
-                "warned": float(np.mean([r.get("warned", False) for r in runs])),
+                "warned": _warned_share(runs),
                 "silent_miss_rate": _silent(runs),
-                "false_alarm_rate": (float(np.mean([r.get("warned", False) for r in covered]))
-                                     if covered else float("nan")),
+                "false_alarm_rate": _warned_share(covered) if covered else float("nan"),
             })  # fmt: skip
         return out
 
@@ -235,9 +234,18 @@ class BenchmarkResult:
                 f"{len(self.skipped)} skipped)")  # fmt: skip
 
 
+def _warned(row: dict[str, Any]) -> bool:
+    """Whether a run warned (rows written before the column existed did not say: False)."""
+    return bool(row.get("warned", False))
+
+
+def _warned_share(runs: list[dict[str, Any]]) -> float:
+    return float(np.mean([_warned(r) for r in runs]))
+
+
 def _silent(runs: list[dict[str, Any]]) -> float:
     """The share of ``runs`` whose interval missed the exact value without a warning."""
-    return float(np.mean([not r["covered"] and not r.get("warned", False) for r in runs]))
+    return float(np.mean([not r["covered"] and not _warned(r) for r in runs]))
 
 
 # ------------------------------------------------------------------ inputs
