@@ -144,7 +144,9 @@ def test_ais_is_within_4_standard_errors_and_reports_its_cost(transition):
     assert abs(est.log_z - EXACT) < 4 * est.stderr
     info = est.info
     assert info["transition"] == transition.name and info["driver"] == "numba"
-    assert abs(info["acceptance_rate"] - transition.target_accept) < 0.15  # the pilot's aim
+    # the pilot's aim, or above it: its step sizes are averaged over neighbouring
+    # temperatures, which errs towards smaller steps where acceptance falls off a cliff (HMC)
+    assert transition.target_accept - 0.15 < info["acceptance_rate"] < 0.9
     steps = 200 * 199
     assert info["n_steps"] == steps
     # every kernel call (segment) starts with one gradient per chain, then each step's own
@@ -427,3 +429,17 @@ def test_a_density_that_is_minus_inf_outside_its_support(estimator):
             est = pt.smc(half, n_particles=400, transition=walk, rng=3)
     assert np.isneginf(est.log_weights).any() or estimator == "smc"
     assert abs(est.log_z - np.log(2 * np.pi)) < 4 * est.stderr
+
+
+@pytest.mark.parametrize("seed", [10, 34])
+def test_the_tuned_step_sizes_leave_no_temperature_where_hmc_cannot_move(seed):
+    # The pilot's one-step-per-temperature adaptation overshot into HMC's unstable region on
+    # the wide base of the 3-mode mixture (step sizes 16, 4.4, 8, ... at neighbouring
+    # temperatures): at such a temperature every proposal was rejected, which an SMC move
+    # shows as weight increments exactly unchanged (correlation 1.0) across the move.
+    s = pt.testsystems.get("mixture-6d-3modes")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pt.UnreliableEstimateWarning)
+        est = pt.smc(s.model, n_particles=2500, target_ess=0.97, resample_threshold=0.8,
+                     rng=seed, **s.options)  # fmt: skip
+    assert np.max(est.info["move_autocorrelation"]) < 0.999
