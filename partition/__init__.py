@@ -35,7 +35,7 @@ from partition.results import (
     TrustCheck,
     UnreliableEstimateWarning,
 )
-from partition.train import FitResult, TrainingDivergedError, fit_rbm
+from partition.train import FitResult, TrainingDivergedError, TrainingWarning, fit_rbm
 
 __version__ = "0.1.0"
 
@@ -57,6 +57,7 @@ __all__ = [
     "ModelProbabilities",
     "Normal",
     "TrainingDivergedError",
+    "TrainingWarning",
     "Trust",
     "TrustCheck",
     "UnreliableEstimateWarning",

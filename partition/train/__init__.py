@@ -1,5 +1,5 @@
 """Training methods that confront the partition function: CD, PCD, PL, ratio matching, NCE."""
 
-from partition.train.fit import FitResult, TrainingDivergedError, fit_rbm
+from partition.train.fit import FitResult, TrainingDivergedError, TrainingWarning, fit_rbm
 
-__all__ = ["FitResult", "TrainingDivergedError", "fit_rbm"]
+__all__ = ["FitResult", "TrainingDivergedError", "TrainingWarning", "fit_rbm"]

@@ -1,6 +1,8 @@
 """Training Gaussian-Bernoulli RBMs: the objectives against their definitions, the gradients
 against finite differences, fits that recover a known model, and bad input."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -151,3 +153,62 @@ def test_bad_input_is_refused_before_training(kwargs, error, match, monkeypatch)
             "visible": "gaussian", "method": "sm", **kwargs}  # fmt: skip
     with pytest.raises(error, match=match):
         pt.fit_rbm(**args)
+
+
+def test_the_default_learning_rate_depends_on_the_method_and_visible_kind(monkeypatch):
+    import partition.train.fit as fit_module
+
+    seen = {}
+
+    def record(kind, method, *args, **kwargs):
+        seen["rate"] = method.settings.learning_rate
+
+    monkeypatch.setattr(fit_module, "_train", record)
+    rows = np.random.default_rng(0).normal(size=(50, 3))
+    rates = {}
+    for method in fit_module.GAUSSIAN_METHODS:
+        pt.fit_rbm(rows, 2, visible="gaussian", method=method)
+        rates[method] = seen["rate"]
+    for method in ("pcd", "cd"):
+        pt.fit_rbm((rows > 0).astype(float), 2, method=method)
+        rates[f"binary {method}"] = seen["rate"]
+    pt.fit_rbm(rows, 2, visible="gaussian", method="sm", learning_rate=0.2)
+    assert seen["rate"] == 0.2  # a given rate is kept
+    # score matching's gradients are larger than the binary log-likelihood's: the binary
+    # default (0.05) ended 0.15 nats short of the known 16x8 model and was noisy with PCD
+    assert rates["sm"] == rates["dsm"] == rates["ssm"] < rates["binary cd"]
+    # and PCD's swung by 2-3 nats between checkpoints on the digits at the binary default
+    assert rates["pcd"] == rates["cd"] < rates["sm"] == rates["binary pcd"] < rates["binary cd"]
+
+
+def test_a_learning_rate_far_too_large_warns_that_training_is_unstable():
+    _, train, test, _ = _known(6, 3, 2000)
+    with pytest.warns(pt.TrainingWarning, match="learning_rate"):
+        pt.fit_rbm(train, 3, visible="gaussian", method="pcd", learning_rate=0.5, n_epochs=12,
+                   test_data=test, monitor_every=2, rng=0)  # fmt: skip
+
+
+def test_a_learning_rate_far_too_small_warns_that_training_stalled():
+    _, train, _, _ = _known(6, 3, 500)
+    with pytest.warns(pt.TrainingWarning, match="stalled"):
+        pt.fit_rbm(train, 3, visible="gaussian", method="sm", learning_rate=1e-9, n_epochs=3,
+                   monitor_every=1, rng=0)  # fmt: skip
+
+
+def test_training_at_the_defaults_does_not_warn():
+    _, train, test, _ = _known(6, 3, 2000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pt.TrainingWarning)
+        pt.fit_rbm(train, 3, visible="gaussian", method="sm", n_epochs=6, test_data=test,
+                   monitor_every=2, rng=0)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_score_matching_at_the_defaults_reaches_the_known_model():
+    # the issue's case: 20,000 draws of the known 16x8 model, every setting at its default
+    model, train, test = pt.datasets.known_gbrbm()
+    best = pt.log_likelihood(model, test, pt.exact_log_z(model)).mean
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pt.TrainingWarning)
+        fit = pt.fit_rbm(train, 8, visible="gaussian", method="sm", test_data=test, rng=0)
+    assert fit.history["test_log_likelihood"][-1] > best - 0.1
