@@ -40,6 +40,18 @@ PARETO_K_MAX = 0.7
 EVES_FRACTION = 0.1
 CESS_MIN = 0.05
 RHO_MAX = 0.9995
+#: SMC: the final weight on particles that no move changed in their last ``STUCK_MOVES``
+#: moves, against ``e``, what it would be if every particle were as likely to move as the
+#: others (the product of the moves' unchanged fractions): it fails above
+#: ``max(STUCK_FRACTION, STUCK_RATIO e, STUCK_SCALE sqrt(e))``. A heuristic, chosen on runs
+#: at the defaults (``benchmarks/results/trust.md`` has its effect): Neal's funnel, where a
+#: step size that serves the mouth cannot move in the neck, leaves 0.04-14% of the weight
+#: stuck at 20-1,000 times ``e``; 136 runs of the registry's other systems (continuous, RBM,
+#: Ising) at most 0.35% at up to 25 times ``e``, which the square-root term lets pass.
+STUCK_MOVES = 8
+STUCK_FRACTION = 0.001
+STUCK_RATIO = 10.0
+STUCK_SCALE = 0.3
 #: BDMC: the reverse estimate below the forward one by more than this many standard errors.
 #: The pair's verdict rests on this alone: each side's weights are poor whenever the
 #: schedule is short, which the gap already shows (their checks flagged 37-46% of the
@@ -127,11 +139,16 @@ def weight_checks(log_weights: np.ndarray, ess: float) -> list[TrustCheck]:
     return checks
 
 
-def smc_checks(n_eves: int, n: int, cess: np.ndarray, rho: np.ndarray) -> list[TrustCheck]:
+def smc_checks(
+    n_eves: int, n: int, cess: np.ndarray, rho: np.ndarray, still: tuple[float, float] | None
+) -> list[TrustCheck]:
     """SMC's checks: the distinct time-0 ancestors left ("Eves": the single-run error bar
     rests on them), the smallest conditional ESS of a step (a step too large for the
-    particles to follow), and the largest lag-1 autocorrelation of the next weight increment
-    across a move (moves that leave the particles where they were)."""
+    particles to follow), the largest lag-1 autocorrelation of the next weight increment
+    across a move (moves that leave the particles where they were), and ``still``: the final
+    weight on particles that none of their last ``STUCK_MOVES`` moves changed, with what it
+    would be were every particle as likely to move (moves that serve some regions of the
+    target and not others; None when there were fewer moves)."""
     eves_floor = max(2.0, EVES_FRACTION * n)
     checks = [
         _at_least(
@@ -158,6 +175,17 @@ def smc_checks(n_eves: int, n: int, cess: np.ndarray, rho: np.ndarray) -> list[T
             f"a move left the next weight increments correlated at {stuck:.3f} with those "
             "before it: the transition barely moves the particles; use more sweeps per "
             "temperature or a transition that mixes",
+        ))  # fmt: skip
+    if still is not None:
+        weight, expected = still
+        ceiling = max(STUCK_FRACTION, STUCK_RATIO * expected, STUCK_SCALE * math.sqrt(expected))
+        checks.append(_at_most(
+            "stuck", weight, ceiling,
+            f"{100 * weight:.2g}% of the final weight is on particles that none of their last "
+            f"{STUCK_MOVES} moves changed, {weight / max(expected, 1e-300):.3g} times what it "
+            "would be were every particle as likely to move: the transition serves some "
+            "regions of the target and not others (a funnel's neck?); use a transition "
+            "whose step adapts to the position, more sweeps per temperature, or bdmc",
         ))  # fmt: skip
     return checks
 

@@ -43,7 +43,7 @@ from scipy.optimize import brentq
 
 from partition._progress import Progress
 from partition._rng import RNGLike
-from partition._trust import assess, smc_checks
+from partition._trust import STUCK_MOVES, assess, smc_checks
 from partition._validation import MAX_CHAINS, check_int, check_probability, check_real
 from partition.estimators.annealing import AnnealingConfig
 from partition.estimators.schedules import geometric
@@ -229,7 +229,11 @@ def smc(
         ``betas[1:-1]``: the weighted correlation of the next weight increment before and
         after the move, a mixing statistic that Gibbs kernels, which accept every move,
         otherwise lack: near 0 the move decorrelates the particles, near 1 it barely moves
-        them), ``n_resampling``, ``n_eves`` (distinct ancestors
+        them), ``unchanged`` (per move, the fraction of the particles it left as they
+        were), ``stuck`` (the final weight on particles that none of their last 8 moves
+        changed, and what it would be were every particle as likely to move: the product
+        of the last 8 ``unchanged``; None before 8 moves), ``n_resampling``, ``n_eves``
+        (distinct ancestors
         left at the end), ``relative_variance``, ``n_log_f_evaluations`` (the adaptive
         search's), the transition's statistics (``acceptance_rate``, ``n_steps``, ...),
         ``seconds`` and ``seed_entropy``.
@@ -241,7 +245,10 @@ def smc(
         the particles' ancestors survive, which makes the single-run error bar unreliable
         (use more particles or a lower ``resample_threshold``); a step's conditional ESS
         below 5 % (temperatures too far apart); a move after which the next weight
-        increments stay correlated above 0.9995 (a transition that barely moves).
+        increments stay correlated above 0.9995 (a transition that barely moves); more of
+        the final weight on particles that their last 8 moves all left unchanged than
+        particles equally likely to move would leave (a transition that moves in some
+        regions of the target and not others, as in a funnel's neck).
 
     Notes
     -----
@@ -286,6 +293,8 @@ def smc(
     states = path.new_states(n)
     log_w = np.full(n, -math.log(n))  # normalised
     eve = np.arange(n)
+    still = np.zeros(n, dtype=np.int64)  # moves in a row that left each particle unchanged
+    still_trace = []
     log_z = float(path.log_z_base)
     zero = np.zeros(n)  # the moves' weight increments, all zero
     betas, ess_trace, cess_trace, resampled = [0.0], [], [], []
@@ -335,11 +344,16 @@ def smc(
                 ancestors = resample(np.exp(log_w), resampling, gen)
                 states[:] = states[ancestors]
                 eve = eve[ancestors]
+                still = still[ancestors]
                 log_w = np.full(n, -math.log(n))
                 resampled.append(len(betas) - 1)
             previous = (log_f, ancestors, log_w)
             if beta < 1.0:  # move at beta: a segment [beta, beta] adds no weight
+                before_move = states.copy()
                 runner.advance(np.array([beta, beta]), True, states, streams, zero)
+                same = np.all((states == before_move).reshape(n, -1), axis=1)
+                still = np.where(same, still + 1, 0)
+                still_trace.append(float(same.mean()))
             bar.update(int(100 * beta))
     bar.close()
     info: dict[str, Any] = {**path.describe(), **runner.info}
@@ -350,8 +364,12 @@ def smc(
     counted = len(resampled) if resampling == "multinomial" else 0
     relative_variance = _eve_relative_variance(log_w, eve, counted)
     n_eves = int(np.unique(eve).size)
-    trust = assess(smc_checks(n_eves, n, np.array(cess_trace), np.array(rho_trace)), "smc",
-                   stacklevel=2)  # fmt: skip
+    stuck = None
+    if len(still_trace) >= STUCK_MOVES:
+        w = np.exp(log_w - _lse(log_w))
+        stuck = (float(w @ (still >= STUCK_MOVES)), float(np.prod(still_trace[-STUCK_MOVES:])))
+    checks = smc_checks(n_eves, n, np.array(cess_trace), np.array(rho_trace), stuck)
+    trust = assess(checks, "smc", stacklevel=2)
     info.update(
         betas=np.array(betas),
         n_temperatures=len(betas) - 1,
@@ -362,6 +380,8 @@ def smc(
         resampled=np.array(resampled, dtype=np.int64),
         n_resampling=len(resampled),
         n_eves=n_eves,
+        unchanged=np.array(still_trace),
+        stuck=stuck,
         relative_variance=relative_variance,
         n_log_f_evaluations=run.n_evaluations,
         schedule="adaptive" if adaptive else "fixed",
