@@ -104,6 +104,20 @@ def resample(weights, scheme: str, gen: np.random.Generator) -> np.ndarray:
     return np.minimum(np.searchsorted(cdf, u, side="right"), n - 1)
 
 
+#: Every ``PACE_EVERY`` adaptive temperatures the run checks its pace: the temperatures
+#: it would still need were its last ``PACE_WINDOW`` steps in beta to go on as they were
+#: (a bound from above: steps usually grow as beta does). It stops when that exceeds
+#: ``PACE_SLACK`` times ``max_temperatures``.
+PACE_EVERY = 500
+PACE_WINDOW = 100
+PACE_SLACK = 100.0
+
+
+def _temperatures_at_this_pace(betas: list[float]) -> float:
+    step = (betas[-1] - betas[-1 - PACE_WINDOW]) / PACE_WINDOW
+    return (1.0 - betas[-1]) / step if step > 0.0 else math.inf
+
+
 def _lse(a: np.ndarray) -> float:
     """``log sum exp(a)`` (scipy's ``logsumexp`` costs about 0.5 ms a call in its array-API
     layer, which SMC's search calls thousands of times)."""
@@ -207,7 +221,9 @@ def smc(
         Resample when the ESS falls below this fraction of the particles; 0 never
         resamples (annealed importance sampling with adaptive temperatures), 1 always.
     max_temperatures : int
-        The most temperatures an adaptive run may take before it stops with an error.
+        The most temperatures an adaptive run may take before it stops with an error. It
+        stops earlier, every 500 temperatures, when at the pace of its last 100 steps it
+        would need over 100 times as many.
     confidence_level : float
         Level of the reported interval.
     progress : bool
@@ -316,6 +332,18 @@ def smc(
                     f"smc took more than max_temperatures={max_temperatures} temperatures "
                     f"and reached beta={beta:.3g}; lower target_ess or raise max_temperatures"
                 )
+            if adaptive and (len(betas) - 1) % PACE_EVERY == 0 and len(betas) > PACE_EVERY:
+                needed = _temperatures_at_this_pace(betas)
+                if needed > PACE_SLACK * max_temperatures:
+                    bar.close()
+                    raise RuntimeError(
+                        f"smc: after {len(betas) - 1} temperatures beta is {beta:.3g}; at this "
+                        f"pace (the last {PACE_WINDOW} steps) it would need about "
+                        f"{needed:.2g} more, {PACE_SLACK:g} times max_temperatures="
+                        f"{max_temperatures} or more: the model is far sharper than its "
+                        "base (tiny sigma, huge weights?); lower target_ess, give a base "
+                        "closer to the model, or raise max_temperatures"
+                    )
             log_f = run.log_f(states)
             here = log_f(beta)
             if adaptive:

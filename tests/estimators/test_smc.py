@@ -192,6 +192,16 @@ def test_move_autocorrelation_falls_with_more_sweeps():
     assert abs(rho[30][-5:].mean()) < 0.1
 
 
+def test_a_pace_that_cannot_reach_beta_1_stops_the_run_early():
+    # sigma 1e-6 puts the GB-RBM's energies at 1e12: the adaptive steps stayed at about
+    # 1.3e-8 in beta, and the run went on for 122 s to max_temperatures before it said so
+    m = pt.GaussianBernoulliRBM.random(16, 8, rng=0)
+    sharp = pt.GaussianBernoulliRBM(m.weights, m.visible_bias, m.hidden_bias, np.full(16, 1e-6))
+    with pytest.raises(RuntimeError, match=r"after 500 temperatures .* at this pace") as caught:
+        pt.smc(sharp, n_particles=100, rng=0)
+    assert "max_temperatures" in str(caught.value)
+
+
 def test_max_temperatures_stops_the_run():
     with pytest.raises(RuntimeError, match="max_temperatures=3"):
         pt.smc(SMALL, n_particles=100, target_ess=0.99, max_temperatures=3, rng=0)
