@@ -171,6 +171,41 @@ def _weighted_correlation(a: np.ndarray, b: np.ndarray, log_w: np.ndarray) -> fl
     return float(np.clip((w @ (da * db)) / math.sqrt(va * vb), -1.0, 1.0))
 
 
+def _drift(before, after, log_w) -> tuple[float, float]:
+    """How far a move shifted the weighted mean of the next weight increment (nats), and
+    the standard error of that shift (the weighted spread of the particles' shifts over
+    the square root of their ESS)."""
+    keep = np.isfinite(before) & np.isfinite(after) & np.isfinite(log_w)
+    if keep.sum() < 2:
+        return float("nan"), float("nan")
+    a, b, lw = before[keep], after[keep], log_w[keep]
+    w = np.exp(lw - _lse(lw))
+    d = b - a
+    mean = float(w @ d)
+    return mean, math.sqrt(float(w @ (d - mean) ** 2) * float(w @ w))
+
+
+#: The largest ``rho / (1 - rho)`` that :func:`_lag` multiplies a move's drift by (rho at
+#: most 0.99: a move that barely mixes is the mixing check's concern).
+LAG_RHO_MAX = 0.99
+
+
+def _lag(drift: np.ndarray, rho: np.ndarray) -> tuple[float, float]:
+    """How far the estimate lies below log Z because the particles lag behind the
+    temperatures, estimated from the moves: a move that contracts the lag of the next
+    weight increment's mean by ``rho`` (its autocorrelation across the move) shifts that
+    mean by ``drift = (1 - rho) L``, which leaves ``rho L = drift rho / (1 - rho)`` for the
+    next increment to miss. Summed over the moves, in nats (positive: too low), with its
+    standard error from the drifts' (taken as independent). ``drift`` is ``(n_moves, 2)``:
+    each move's shift and its standard error."""
+    drift = np.asarray(drift, dtype=np.float64).reshape(-1, 2)
+    keep = np.isfinite(drift).all(axis=1) & np.isfinite(rho)
+    r = np.clip(rho[keep], 0.0, LAG_RHO_MAX)
+    scale = r / (1.0 - r)
+    return (float(np.sum(drift[keep, 0] * scale)),
+            float(math.sqrt(np.sum((drift[keep, 1] * scale) ** 2))))  # fmt: skip
+
+
 def smc(
     model: Any,
     *,
@@ -248,7 +283,10 @@ def smc(
         them), ``unchanged`` (per move, the fraction of the particles it left as they
         were), ``stuck`` (the final weight on particles that none of their last 8 moves
         changed, and what it would be were every particle as likely to move: the product
-        of the last 8 ``unchanged``; None before 8 moves), ``n_resampling``, ``n_eves``
+        of the last 8 ``unchanged``; None before 8 moves), ``drift`` (per move, how far it
+        shifted the weighted mean of the next weight increment), ``lag_bias`` (the bias in
+        nats that the drift implies, positive when the estimate is too low: the ``lag``
+        check), ``n_resampling``, ``n_eves``
         (distinct ancestors
         left at the end), ``relative_variance``, ``n_log_f_evaluations`` (the adaptive
         search's), the transition's statistics (``acceptance_rate``, ``n_steps``, ...),
@@ -264,7 +302,9 @@ def smc(
         increments stay correlated above 0.9995 (a transition that barely moves); more of
         the final weight on particles that their last 8 moves all left unchanged than
         particles equally likely to move would leave (a transition that moves in some
-        regions of the target and not others, as in a funnel's neck).
+        regions of the target and not others, as in a funnel's neck); a bias from
+        particles that lag behind the temperatures, estimated from the moves' drift, over
+        one standard error.
 
     Notes
     -----
@@ -314,6 +354,7 @@ def smc(
     log_z = float(path.log_z_base)
     zero = np.zeros(n)  # the moves' weight increments, all zero
     betas, ess_trace, cess_trace, resampled = [0.0], [], [], []
+    drift_trace = []
     rho_trace = []  # the moves' lag-1 autocorrelation of the next weight increment
     previous = None  # (log f of the states before the last move, their ancestors, weights)
     bar = Progress(100, f"SMC ({n} particles), beta", config.progress, unit="%")
@@ -359,6 +400,7 @@ def smc(
                 before_f, ancestors, moved_w = previous
                 before = _increments(before_f, nxt, before_f(beta))[ancestors]
                 rho_trace.append(_weighted_correlation(before, log_inc, moved_w))
+                drift_trace.append(_drift(before, log_inc, moved_w))
             cess_trace.append(_criterion(log_w, log_inc, "cess"))
             step = float(_lse(log_w + log_inc))
             log_z += step
@@ -392,11 +434,14 @@ def smc(
     counted = len(resampled) if resampling == "multinomial" else 0
     relative_variance = _eve_relative_variance(log_w, eve, counted)
     n_eves = int(np.unique(eve).size)
+    lag, lag_stderr = _lag(np.array(drift_trace), np.array(rho_trace))
     stuck = None
     if len(still_trace) >= STUCK_MOVES:
         w = np.exp(log_w - _lse(log_w))
         stuck = (float(w @ (still >= STUCK_MOVES)), float(np.prod(still_trace[-STUCK_MOVES:])))
-    checks = smc_checks(n_eves, n, np.array(cess_trace), np.array(rho_trace), stuck)
+    stderr = math.sqrt(math.log1p(relative_variance))
+    lag_z = (lag / stderr if stderr > 0 else 0.0, lag / lag_stderr if lag_stderr > 0 else 0.0)
+    checks = smc_checks(n_eves, n, np.array(cess_trace), np.array(rho_trace), stuck, lag_z)
     trust = assess(checks, "smc", stacklevel=2)
     info.update(
         betas=np.array(betas),
@@ -409,6 +454,9 @@ def smc(
         n_resampling=len(resampled),
         n_eves=n_eves,
         unchanged=np.array(still_trace),
+        drift=np.array(drift_trace).reshape(-1, 2)[:, 0],
+        lag_bias=lag,
+        lag_bias_stderr=lag_stderr,
         stuck=stuck,
         relative_variance=relative_variance,
         n_log_f_evaluations=run.n_evaluations,

@@ -233,6 +233,38 @@ def test_smc_warns_when_some_particles_are_stuck_in_a_funnels_neck():
     assert _checks_of(good)["stuck"].passed
 
 
+def test_smc_warns_when_the_particles_lag_behind_the_temperatures():
+    """A random walk on a 15-d Gaussian of condition number 40, 100 temperatures: each move
+    shifts the particles a little towards the current temperature, never all the way, and
+    the estimate came out 2.7 nats low with a 0.7 error bar and no warning."""
+    from partition.models.continuous_systems import correlated_gaussian
+
+    target = correlated_gaussian(15, condition=40.0)
+    walk = pt.transitions.RandomWalk()
+    with pytest.warns(UnreliableEstimateWarning, match="lag behind the temperatures"):
+        est = pt.smc(target, n_particles=100, schedule=100, transition=walk, rng=0)
+    assert est.confidence_interval[1] < target.known_log_z
+    assert not _checks_of(est)["lag"].passed and est.info["lag_bias"] > est.stderr > 0
+    # HMC on 300 temperatures keeps up: quiet
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnreliableEstimateWarning)
+        good = pt.smc(target, n_particles=100, schedule=300, transition=pt.transitions.HMC(),
+                      rng=1)  # fmt: skip
+    assert _checks_of(good)["lag"].passed
+
+
+@pytest.mark.parametrize(
+    ("lag", "passes"),
+    [((0.9, 5.0), True), ((1.5, 5.0), False), ((-1.5, -5.0), False), ((1.5, 1.5), True)],
+)
+def test_the_lag_threshold(lag, passes):
+    # (in the estimate's standard errors, in its own): large and significant fails
+    from partition._trust import smc_checks
+
+    checks = smc_checks(500, 1000, np.array([0.9]), np.array([0.5]), None, lag)
+    assert {c.name: c for c in checks}["lag"].passed is passes
+
+
 @pytest.mark.parametrize(
     ("weight", "expected", "passes"),
     [(0.0009, 1e-9, True), (0.002, 1e-9, False), (0.002, 1e-4, True), (0.004, 1e-4, False),
