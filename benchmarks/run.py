@@ -29,6 +29,7 @@ from benchmarks import (
     bench_smc,
     bench_training,
     bench_trust,
+    bench_trust_unseen,
 )
 from benchmarks.harness import run, write
 from partition.results import UnreliableEstimateWarning
@@ -48,6 +49,7 @@ BENCHMARKS = {
     "samplers": (bench_samplers, "every built-in transition and estimator on every test system"),
     "smc": (bench_smc, "adaptive SMC and adaptive AIS against fixed-schedule AIS, and blackjax"),
     "trust": (bench_trust, "silent misses and false alarms of every estimator on every system"),
+    "trust-unseen": (bench_trust_unseen, "the same on 20 systems outside the registry"),
 }
 
 
