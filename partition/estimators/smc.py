@@ -155,34 +155,26 @@ def _eve_relative_variance(log_w: np.ndarray, eve: np.ndarray, n_resampled: int)
     return max(1.0 - factor * (1.0 - float(np.sum(by_eve**2))), 0.0)
 
 
-def _weighted_correlation(a: np.ndarray, b: np.ndarray, log_w: np.ndarray) -> float:
-    """Correlation of ``a`` and ``b`` under the normalised weights ``exp(log_w)`` (1 when
-    either is constant: the move changed nothing the next increment sees), over the
-    particles where both are finite (NaN when fewer than 2 are)."""
-    keep = np.isfinite(a) & np.isfinite(b) & np.isfinite(log_w)
-    if keep.sum() < 2:
-        return float("nan")
-    a, b, log_w = a[keep], b[keep], log_w[keep]
-    w = np.exp(log_w - _lse(log_w))
-    da, db = a - w @ a, b - w @ b
-    va, vb = float(w @ da**2), float(w @ db**2)
-    if va <= 0.0 or vb <= 0.0:
-        return 1.0
-    return float(np.clip((w @ (da * db)) / math.sqrt(va * vb), -1.0, 1.0))
-
-
-def _drift(before, after, log_w) -> tuple[float, float]:
-    """How far a move shifted the weighted mean of the next weight increment (nats), and
-    the standard error of that shift (the weighted spread of the particles' shifts over
-    the square root of their ESS)."""
+def _move_statistics(before, after, log_w) -> tuple[float, float, float]:
+    """What a move did to the next weight increment, over the particles where both are
+    finite, under the normalised weights ``exp(log_w)``: the correlation of ``before`` and
+    ``after`` (1 when either is constant: the move changed nothing the increment sees), the
+    shift of their weighted mean (nats) and that shift's standard error (the weighted spread
+    of the particles' shifts over the square root of their ESS); NaN when fewer than 2
+    particles count."""
     keep = np.isfinite(before) & np.isfinite(after) & np.isfinite(log_w)
     if keep.sum() < 2:
-        return float("nan"), float("nan")
+        return float("nan"), float("nan"), float("nan")
     a, b, lw = before[keep], after[keep], log_w[keep]
     w = np.exp(lw - _lse(lw))
+    da, db = a - w @ a, b - w @ b
+    va, vb = float(w @ da**2), float(w @ db**2)
+    rho = 1.0
+    if va > 0.0 and vb > 0.0:
+        rho = float(np.clip((w @ (da * db)) / math.sqrt(va * vb), -1.0, 1.0))
     d = b - a
-    mean = float(w @ d)
-    return mean, math.sqrt(float(w @ (d - mean) ** 2) * float(w @ w))
+    shift = float(w @ d)
+    return rho, shift, math.sqrt(float(w @ (d - shift) ** 2) * float(w @ w))
 
 
 #: The largest ``rho / (1 - rho)`` that :func:`_lag` multiplies a move's drift by (rho at
@@ -190,20 +182,18 @@ def _drift(before, after, log_w) -> tuple[float, float]:
 LAG_RHO_MAX = 0.99
 
 
-def _lag(drift: np.ndarray, rho: np.ndarray) -> tuple[float, float]:
+def _lag(moves: np.ndarray) -> tuple[float, float]:
     """How far the estimate lies below log Z because the particles lag behind the
-    temperatures, estimated from the moves: a move that contracts the lag of the next
-    weight increment's mean by ``rho`` (its autocorrelation across the move) shifts that
-    mean by ``drift = (1 - rho) L``, which leaves ``rho L = drift rho / (1 - rho)`` for the
-    next increment to miss. Summed over the moves, in nats (positive: too low), with its
-    standard error from the drifts' (taken as independent). ``drift`` is ``(n_moves, 2)``:
-    each move's shift and its standard error."""
-    drift = np.asarray(drift, dtype=np.float64).reshape(-1, 2)
-    keep = np.isfinite(drift).all(axis=1) & np.isfinite(rho)
-    r = np.clip(rho[keep], 0.0, LAG_RHO_MAX)
-    scale = r / (1.0 - r)
-    return (float(np.sum(drift[keep, 0] * scale)),
-            float(math.sqrt(np.sum((drift[keep, 1] * scale) ** 2))))  # fmt: skip
+    temperatures, estimated from the moves (``(n_moves, 3)``: each move's
+    :func:`_move_statistics`): a move that contracts the lag ``L`` of the next weight
+    increment's mean by ``rho`` shifts that mean by ``(1 - rho) L``, which leaves
+    ``rho L = shift rho / (1 - rho)`` for the next increment to miss. Summed over the moves,
+    in nats (positive: too low), with its standard error from the shifts' (taken as
+    independent)."""
+    keep = np.isfinite(moves).all(axis=1)
+    rho, shift, shift_se = moves[keep].T
+    scale = np.clip(rho, 0.0, LAG_RHO_MAX) / (1.0 - np.clip(rho, 0.0, LAG_RHO_MAX))
+    return float(np.sum(shift * scale)), float(math.sqrt(np.sum((shift_se * scale) ** 2)))
 
 
 def smc(
@@ -286,11 +276,10 @@ def smc(
         of the last 8 ``unchanged``; None before 8 moves), ``drift`` (per move, how far it
         shifted the weighted mean of the next weight increment), ``lag_bias`` (the bias in
         nats that the drift implies, positive when the estimate is too low: the ``lag``
-        check), ``n_resampling``, ``n_eves``
-        (distinct ancestors
-        left at the end), ``relative_variance``, ``n_log_f_evaluations`` (the adaptive
-        search's), the transition's statistics (``acceptance_rate``, ``n_steps``, ...),
-        ``seconds`` and ``seed_entropy``.
+        check; ``lag_bias_stderr`` its standard error), ``n_resampling``, ``n_eves``
+        (distinct ancestors left at the end), ``relative_variance``,
+        ``n_log_f_evaluations`` (the adaptive search's), the transition's statistics
+        (``acceptance_rate``, ``n_steps``, ...), ``seconds`` and ``seed_entropy``.
 
     Warns
     -----
@@ -354,8 +343,7 @@ def smc(
     log_z = float(path.log_z_base)
     zero = np.zeros(n)  # the moves' weight increments, all zero
     betas, ess_trace, cess_trace, resampled = [0.0], [], [], []
-    drift_trace = []
-    rho_trace = []  # the moves' lag-1 autocorrelation of the next weight increment
+    moves = []  # per move: the next weight increment's correlation, shift, shift's stderr
     previous = None  # (log f of the states before the last move, their ancestors, weights)
     bar = Progress(100, f"SMC ({n} particles), beta", config.progress, unit="%")
     start = time.perf_counter()
@@ -399,8 +387,7 @@ def smc(
             if previous is not None:
                 before_f, ancestors, moved_w = previous
                 before = _increments(before_f, nxt, before_f(beta))[ancestors]
-                rho_trace.append(_weighted_correlation(before, log_inc, moved_w))
-                drift_trace.append(_drift(before, log_inc, moved_w))
+                moves.append(_move_statistics(before, log_inc, moved_w))
             cess_trace.append(_criterion(log_w, log_inc, "cess"))
             step = float(_lse(log_w + log_inc))
             log_z += step
@@ -434,14 +421,15 @@ def smc(
     counted = len(resampled) if resampling == "multinomial" else 0
     relative_variance = _eve_relative_variance(log_w, eve, counted)
     n_eves = int(np.unique(eve).size)
-    lag, lag_stderr = _lag(np.array(drift_trace), np.array(rho_trace))
+    moves = np.array(moves, dtype=np.float64).reshape(-1, 3)
+    lag, lag_stderr = _lag(moves)
     stuck = None
     if len(still_trace) >= STUCK_MOVES:
         w = np.exp(log_w - _lse(log_w))
         stuck = (float(w @ (still >= STUCK_MOVES)), float(np.prod(still_trace[-STUCK_MOVES:])))
     stderr = math.sqrt(math.log1p(relative_variance))
     lag_z = (lag / stderr if stderr > 0 else 0.0, lag / lag_stderr if lag_stderr > 0 else 0.0)
-    checks = smc_checks(n_eves, n, np.array(cess_trace), np.array(rho_trace), stuck, lag_z)
+    checks = smc_checks(n_eves, n, np.array(cess_trace), moves[:, 0], stuck, lag_z)
     trust = assess(checks, "smc", stacklevel=2)
     info.update(
         betas=np.array(betas),
@@ -449,12 +437,12 @@ def smc(
         n_sweeps=config.n_sweeps,
         ess=np.array(ess_trace),
         cess=np.array(cess_trace),
-        move_autocorrelation=np.array(rho_trace),
+        move_autocorrelation=moves[:, 0],
         resampled=np.array(resampled, dtype=np.int64),
         n_resampling=len(resampled),
         n_eves=n_eves,
         unchanged=np.array(still_trace),
-        drift=np.array(drift_trace).reshape(-1, 2)[:, 0],
+        drift=moves[:, 1],
         lag_bias=lag,
         lag_bias_stderr=lag_stderr,
         stuck=stuck,
@@ -472,7 +460,7 @@ def smc(
     final = log_w + math.log(n)
     return LogZEstimate.normal(
         log_z,
-        math.sqrt(math.log1p(relative_variance)),
+        stderr,
         method="smc",
         confidence_level=config.confidence_level,
         n_samples=n,
