@@ -188,10 +188,10 @@ def smc_checks(
     finite = np.asarray(rho, dtype=np.float64)
     finite = finite[np.isfinite(finite)]
     if finite.size:
-        stuck = float(np.max(finite))
+        worst_rho = float(np.max(finite))
         checks.append(_at_most(
-            "mixing", stuck, RHO_MAX,
-            f"a move left the next weight increments correlated at {stuck:.3f} with those "
+            "mixing", worst_rho, RHO_MAX,
+            f"a move left the next weight increments correlated at {worst_rho:.3f} with those "
             "before it: the transition barely moves the particles; use more sweeps per "
             "temperature or a transition that mixes",
         ))  # fmt: skip

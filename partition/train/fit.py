@@ -28,6 +28,7 @@ for Gaussian ones the score-matching loss. Reproducible from ``rng``.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -227,7 +228,8 @@ def fit_rbm(
         ``test_data`` is given, else the training one; also the score-matching loss for
         ``"sm"``, ``"dsm"``, ``"ssm"``) was worse at a checkpoint than at an earlier one by
         more than 0.25 nats per example (or 1 %): lower ``learning_rate``; or when the
-        weights moved less than a tenth of ``init_scale`` (RMS): raise it.
+        weights moved less than a tenth of their initial RMS (about ``init_scale``): raise
+        it.
 
     Raises
     ------
@@ -413,7 +415,9 @@ def _train(kind, method, rows, test, *, n_epochs, monitor_every, ais_chains, ais
         if stop:
             break
     bar.close()
-    _check_progress(history, kind, method, initial_weights, params[0], test is not None)
+    sm_loss = method.name in ("sm", "dsm", "ssm")
+    _check_progress(history, label, s.learning_rate, initial_weights, params[0],
+                    sm_loss=sm_loss, held_out=test is not None)  # fmt: skip
     info = {
         "method": method.name,
         "n_updates": n_updates,
@@ -424,20 +428,15 @@ def _train(kind, method, rows, test, *, n_epochs, monitor_every, ais_chains, ais
     return FitResult(kind.model(params), history, info)
 
 
-def _check_progress(history, kind, method, initial_weights, weights, held_out) -> None:
+def _check_progress(history, label, learning_rate, initial_weights, weights, *, sm_loss,
+                    held_out) -> None:  # fmt: skip
     """Warn (:class:`TrainingWarning`) when a monitored objective fell back from its best
-    earlier checkpoint by more than noise, or when the weights barely moved."""
-    import warnings
-
-    s = method.settings
-    series = [
-        ("held-out" if held_out else "training") + " log-likelihood",
-        history["test_log_likelihood" if held_out else "train_log_likelihood"],
-        1.0,
-    ]
-    watched = [series]
-    if method.name in ("sm", "dsm", "ssm"):  # a loss: lower is better
-        watched.append(["score-matching loss", history["score_matching_loss"], -1.0])
+    earlier checkpoint by more than noise (the score-matching loss too when ``sm_loss``), or
+    when the weights barely moved."""
+    key, what = ("test", "held-out") if held_out else ("train", "training")
+    watched = [(f"{what} log-likelihood", history[f"{key}_log_likelihood"], 1.0)]
+    if sm_loss:  # a loss: lower is better
+        watched.append(("score-matching loss", history["score_matching_loss"], -1.0))
     problems = []
     for name, values, sign in watched:
         best = -np.inf
@@ -448,7 +447,7 @@ def _check_progress(history, kind, method, initial_weights, weights, held_out) -
                 problems.append(
                     f"the {name} at epoch {epoch} ({value:.4g}) fell back by "
                     f"{best - better:.3g} from an earlier checkpoint: training is unstable; "
-                    f"lower learning_rate (now {s.learning_rate:g})"
+                    f"lower learning_rate (now {learning_rate:g})"
                 )
                 break
             best = max(best, better)
@@ -457,11 +456,10 @@ def _check_progress(history, kind, method, initial_weights, weights, held_out) -
     if moved < STALLED_FRACTION * scale:
         problems.append(
             f"training stalled: the weights moved by {moved:.3g} (RMS), less than a tenth of "
-            f"their initial scale {scale:.3g}; raise learning_rate (now {s.learning_rate:g}) "
+            f"their initial scale {scale:.3g}; raise learning_rate (now {learning_rate:g}) "
             "or n_epochs"
         )
     if problems:
-        label = method.name if kind.name == "binary" else f"{method.name}, {kind.name}"
         warnings.warn(f"fit_rbm ({label}): " + "; ".join(problems), TrainingWarning,
                       stacklevel=4)  # fmt: skip
 
