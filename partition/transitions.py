@@ -81,6 +81,7 @@ __all__ = [
     "HeatBath",
     "Metropolis",
     "RandomWalk",
+    "Step",
     "Transition",
     "fill_normals",
     "log_base",
@@ -400,6 +401,13 @@ class HeatBath(_SiteUpdate):
     name: ClassVar[str] = "gibbs"
     rule: ClassVar[int] = 0
 
+    @property
+    def step(self):
+        """The engine's step (:mod:`partition.engine`): one sweep at ``beta``."""
+        from partition.kernels.ising import heat_bath_step
+
+        return heat_bath_step
+
     def _flips(self, beta, spins, local, u):
         up = u < expit(2.0 * beta * local)
         return up != (spins > 0.0)
@@ -424,7 +432,105 @@ class Metropolis(_SiteUpdate):
     name: ClassVar[str] = "metropolis"
     rule: ClassVar[int] = 1
 
+    @property
+    def step(self):
+        """The engine's step (:mod:`partition.engine`): one sweep at ``beta``."""
+        from partition.kernels.ising import metropolis_step
+
+        return metropolis_step
+
     def _flips(self, beta, spins, local, u):
         d_energy = 2.0 * spins * local
         with np.errstate(over="ignore"):
             return (d_energy <= 0.0) | (u < np.exp(-beta * d_energy))
+
+
+# ------------------------------------------------------------------ steps from outside
+@dataclass(frozen=True)
+class Step:
+    """A step written outside the package, for a discrete family on the population engine
+    (:mod:`partition.engine`): an Ising model or an RBM takes it as ``transition=``.
+
+    ``function`` is a numba function with the engine's step signature::
+
+        step(model, x, cache, beta, tune, key, gamma, counter, scratch, chain_state, stats)
+            -> counter
+
+    It moves one chain ``x`` at inverse temperature ``beta`` in place, keeping the family's
+    ``cache`` true for the new ``x`` (the family documents ``model``, ``cache`` and
+    ``scratch``: :class:`~partition.IsingModel` and :class:`~partition.BernoulliRBM` under
+    ``annealing_path``), draws its random numbers from the chain's stream at ``counter + 1,
+    ...`` (:func:`uniform_at`) and returns the advanced counter. ``stats`` is the chain's row
+    of statistics, one column per name in ``stats``: the step adds to them, and ``info``
+    reports each as a mean per step (``info["step_stats"]``), the column named
+    ``"acceptance"`` also as ``acceptance_rate``. ``chain_state`` is the chain's row of
+    ``n_chain_state`` floats, zero at the start of a run and kept between temperatures.
+
+    The step must leave each ``p_beta`` of the path invariant (detailed balance, or an
+    exact conditional draw); every estimator then uses it as it would a built-in step.
+    Compiled once per process (numba does not cache functions passed as arguments).
+
+    Examples
+    --------
+    A Metropolis sweep for Ising models, site by site in index order:
+
+    >>> import numba, numpy as np
+    >>> import partition as pt
+    >>> @numba.njit
+    ... def flip_sweep(model, s, cache, beta, tune, key, gamma, counter, scratch,
+    ...                chain_state, stats):
+    ...     indptr, indices, couplings, fields = model[0], model[1], model[2], model[3]
+    ...     for i in range(s.shape[0]):
+    ...         local = fields[i]
+    ...         for p in range(indptr[i], indptr[i + 1]):
+    ...             local += couplings[p] * s[indices[p]]
+    ...         d_energy = 2.0 * s[i] * local
+    ...         counter += np.uint64(1)
+    ...         if pt.transitions.uniform_at(key, gamma, counter) < np.exp(-beta * d_energy):
+    ...             s[i] = -s[i]
+    ...             cache[0] += d_energy
+    ...             stats[0] += 1.0 / s.shape[0]
+    ...     return counter
+    >>> lattice = pt.IsingModel.square_lattice(4, coupling=0.3)
+    >>> step = pt.transitions.Step(flip_sweep, name="my-metropolis", stats=("acceptance",))
+    >>> est = pt.ais(lattice, n_chains=50, schedule=100, transition=step, rng=0)
+    >>> est.info["transition"], 0.0 < est.info["acceptance_rate"] < 1.0
+    ('my-metropolis', True)
+    """
+
+    function: Any
+    name: str = "custom"
+    stats: tuple[str, ...] = ()
+    n_chain_state: int = 0
+
+    def __post_init__(self) -> None:
+        if not hasattr(self.function, "py_func"):
+            raise TypeError(
+                "function must be a numba function (decorate it with @numba.njit), got "
+                f"{self.function!r}"
+            )
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"name must be a non-empty string, got {self.name!r}")
+        if isinstance(self.stats, str) or not all(isinstance(n, str) for n in self.stats):
+            raise TypeError(f"stats must be a tuple of names, got {self.stats!r}")
+        object.__setattr__(self, "stats", tuple(self.stats))
+        check_int(self.n_chain_state, "n_chain_state", minimum=0, maximum=1_000_000)
+
+    @property
+    def step(self):
+        return self.function
+
+    def describe(self) -> dict[str, Any]:
+        return {"transition": self.name, "update": "a step given by the user"}
+
+    def report(self, stats: np.ndarray, n_steps: int) -> dict[str, Any]:
+        """``info`` entries from the chains' summed statistics ``(n_chains, len(stats))``."""
+        totals = stats.sum(0)
+        per_step = {
+            name: float(total / n_steps) if n_steps else float("nan")
+            for name, total in zip(self.stats, totals, strict=True)
+        }
+        out: dict[str, Any] = {"step_stats": per_step}
+        if "acceptance" in per_step:
+            out["acceptance_rate"] = per_step["acceptance"]
+        return out

@@ -1,4 +1,5 @@
-"""Gibbs (heat-bath) and Metropolis sweeps and the AIS driver for the Ising family.
+"""Gibbs (heat-bath) and Metropolis sweeps for the Ising family, as steps of the population
+engine (:mod:`partition.engine`).
 
 Spins are float64 ``+-1`` arrays ``(n_chains, n_spins)``; couplings are CSR neighbour lists
 (``indptr``, ``indices``, ``couplings``), so a sweep costs O(number of bonds) and no dense
@@ -21,6 +22,7 @@ import numba
 import numpy as np
 
 from partition._numba import jit
+from partition.engine import run_chain
 from partition.kernels._math import exp_neg
 from partition.kernels._random import uniform_at
 
@@ -91,28 +93,6 @@ def _sweep(
     return energy, n_flipped
 
 
-@jit(parallel=True, reassoc=True)
-def sweeps(
-    indptr, indices, couplings, fields, order, class_ptr, beta, n_sweeps, metropolis, spins, state
-):
-    """``n_sweeps`` sweeps at ``beta`` for every chain (``prange`` over chains)."""
-    n_chains, n_spins = spins.shape
-    largest = np.max(class_ptr[1:] - class_ptr[:-1])
-    for c in numba.prange(n_chains):
-        s = spins[c]
-        counter = state[c, 2]
-        local = np.empty(largest)
-        flip = np.empty(largest)
-        energy = 0.0
-        for _ in range(n_sweeps):
-            energy, _ = _sweep(
-                s, energy, beta, indptr, indices, couplings, fields, order, class_ptr,
-                metropolis, state[c, 0], state[c, 1], counter, local, flip,
-            )  # fmt: skip
-            counter += np.uint64(n_spins)
-        state[c, 2] = counter
-
-
 @jit(parallel=True)
 def sample_uniform_spins(spins, state):
     """Exact draws at ``beta = 0``: independent fair spins."""
@@ -125,54 +105,77 @@ def sample_uniform_spins(spins, state):
         state[c, 2] = counter + np.uint64(n_spins)
 
 
-@jit(parallel=True, reassoc=True)
-def ais_ising(
-    indptr,
-    indices,
-    couplings,
-    fields,
-    order,
-    class_ptr,
-    betas,
-    n_sweeps,
-    transition_at_end,
-    metropolis,
-    spins,
-    state,
-    log_w,
-    flips,
-):
-    """A segment of AIS along ``p_beta(s) ~ exp(-beta E(s))`` for every chain.
+# --------------------------------------------------------------- the engine's functions
+# (see :mod:`partition.engine`). ``model`` is ``(indptr, indices, couplings, fields, order,
+# class_ptr)``; ``cache[0]`` is the energy of the chain's spins, updated flip by flip; the
+# scratch is ``(2, largest colour class)``; ``stats[0]`` counts the spins flipped.
 
-    For ``k = 1 .. len(betas) - 1``: add ``-(beta_k - beta_{k-1}) E(s)`` to ``log_w``, then
-    make ``n_sweeps`` sweeps at ``beta_k`` (not after the segment's last beta unless
-    ``transition_at_end``). The energy is recomputed at the start of the segment and updated
-    flip by flip. ``flips[c]`` accumulates the spins chain ``c`` flipped.
-    """
-    n_chains, n_spins = spins.shape
-    n_betas = betas.shape[0]
-    largest = np.max(class_ptr[1:] - class_ptr[:-1])
-    for c in numba.prange(n_chains):
-        s = spins[c]
-        local = np.empty(largest)
-        flip = np.empty(largest)
-        key = state[c, 0]
-        gamma = state[c, 1]
-        counter = state[c, 2]
-        energy = _energy(s, indptr, indices, couplings, fields)
-        total = 0.0
-        n_flipped = 0
-        for k in range(1, n_betas):
-            total -= (betas[k] - betas[k - 1]) * energy
-            if k == n_betas - 1 and not transition_at_end:
-                break
-            for _ in range(n_sweeps):
-                energy, flipped = _sweep(
-                    s, energy, betas[k], indptr, indices, couplings, fields, order, class_ptr,
-                    metropolis, key, gamma, counter, local, flip,
-                )  # fmt: skip
-                n_flipped += flipped
-                counter += np.uint64(n_spins)
+
+@jit(inline="always")
+def ising_init(model, s, cache, scratch, stats):  # noqa: ARG001 - the engine's protocol
+    """``cache[0] = E(s)``."""
+    cache[0] = _energy(s, model[0], model[1], model[2], model[3])
+
+
+@jit(inline="always")
+def ising_increment(model, s, cache, beta_prev, beta, scratch):  # noqa: ARG001
+    """``log f_beta(s) - log f_beta_prev(s) = -(beta - beta_prev) E(s)``."""
+    return -((beta - beta_prev) * cache[0])
+
+
+@jit(reassoc=True, inline="always")
+def heat_bath_step(model, s, cache, beta, tune, key, gamma, counter, scratch, chain_state, stats):  # noqa: ARG001
+    """One heat-bath sweep in colour-class order (``n_spins`` uniforms)."""
+    energy, flipped = _sweep(
+        s, cache[0], beta, model[0], model[1], model[2], model[3], model[4], model[5], False,
+        key, gamma, counter, scratch[0], scratch[1],
+    )  # fmt: skip
+    cache[0] = energy
+    stats[0] += flipped
+    return counter + np.uint64(s.shape[0])
+
+
+@jit(reassoc=True, inline="always")
+def metropolis_step(model, s, cache, beta, tune, key, gamma, counter, scratch, chain_state, stats):  # noqa: ARG001
+    """One single-site Metropolis sweep in colour-class order (``n_spins`` uniforms)."""
+    energy, flipped = _sweep(
+        s, cache[0], beta, model[0], model[1], model[2], model[3], model[4], model[5], True,
+        key, gamma, counter, scratch[0], scratch[1],
+    )  # fmt: skip
+    cache[0] = energy
+    stats[0] += flipped
+    return counter + np.uint64(s.shape[0])
+
+
+@jit(parallel=True, reassoc=True)
+def heat_bath_segment(
+    model, betas, tunes, rows, n_sweeps, transition_at_end, scratch_shape, states, streams,
+    log_w, chain_state, stats,
+):  # fmt: skip
+    """:func:`partition.engine.engine_segment` with the heat-bath step, compiled and cached."""
+    for c in numba.prange(states.shape[0]):
+        r = rows[c]
+        total, s = run_chain(
+            ising_init, ising_increment, heat_bath_step, model, betas[r], tunes[r], n_sweeps,
+            transition_at_end, states[c], streams[c], chain_state[c], 1, scratch_shape,
+            stats.shape[1],
+        )  # fmt: skip
         log_w[c] += total
-        flips[c] += n_flipped
-        state[c, 2] = counter
+        stats[c, 0] += s[0]
+
+
+@jit(parallel=True, reassoc=True)
+def metropolis_segment(
+    model, betas, tunes, rows, n_sweeps, transition_at_end, scratch_shape, states, streams,
+    log_w, chain_state, stats,
+):  # fmt: skip
+    """:func:`partition.engine.engine_segment` with the Metropolis step, compiled and cached."""
+    for c in numba.prange(states.shape[0]):
+        r = rows[c]
+        total, s = run_chain(
+            ising_init, ising_increment, metropolis_step, model, betas[r], tunes[r], n_sweeps,
+            transition_at_end, states[c], streams[c], chain_state[c], 1, scratch_shape,
+            stats.shape[1],
+        )  # fmt: skip
+        log_w[c] += total
+        stats[c, 0] += s[0]

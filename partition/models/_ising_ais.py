@@ -14,8 +14,18 @@ from typing import Any
 
 import numpy as np
 
-from partition.kernels.ising import ais_ising, sample_uniform_spins
+from partition.engine import engine_segment
+from partition.kernels.ising import (
+    heat_bath_segment,
+    heat_bath_step,
+    ising_increment,
+    ising_init,
+    metropolis_segment,
+    metropolis_step,
+    sample_uniform_spins,
+)
 from partition.models.base import Runner, sweeps_in_segment
+from partition.transitions import HeatBath, Metropolis
 
 _SEGMENT = 200
 
@@ -88,32 +98,66 @@ class IsingAnnealingPath:
     def sample_base(self, states: np.ndarray, streams: np.ndarray) -> None:
         sample_uniform_spins(states, streams)
 
+    def engine_model(self) -> tuple:
+        """The model tuple the engine's functions take (:mod:`partition.kernels.ising`)."""
+        p = self.params
+        return (p.indptr, p.indices, p.couplings, p.fields, self.order, self.class_ptr)
+
+    def segment_kernel(self):
+        """``kernel(model, betas, tunes, rows, n_sweeps, transition_at_end, scratch_shape,
+        states, streams, log_w, chain_state, stats)``: the cached kernel of a built-in step,
+        or the engine with the user's (:class:`~partition.transitions.Step`)."""
+        step = self.transition.step
+        if step is heat_bath_step:
+            return heat_bath_segment
+        if step is metropolis_step:
+            return metropolis_segment
+
+        def kernel(model, betas, tunes, rows, n_sweeps, at_end, scratch_shape, *population):
+            engine_segment(ising_init, ising_increment, step, model, betas, tunes, rows,
+                           n_sweeps, at_end, 1, scratch_shape, *population)  # fmt: skip
+
+        return kernel
+
     @contextmanager
     def runner(self, n_chains: int, n_sweeps: int, betas=None):  # noqa: ARG002 - protocol
-        """Sweeps of heat-bath or Metropolis updates, ``_SEGMENT`` temperatures per call (the
-        kernel recomputes the energy at the start of each call: keep the length fixed).
-        ``info`` gets ``n_steps`` (sweeps over all chains), ``flip_rate`` (flips per site
-        update) and ``acceptance_rate`` (Metropolis: the flip rate; heat bath: 1)."""
-        p = self.params
-        metropolis = self.transition.rule == 1
-        flips = np.zeros(n_chains)
+        """Sweeps of the transition's step on the population engine, ``_SEGMENT``
+        temperatures per call (the energy is recomputed at the start of each call: keep the
+        length fixed). ``info`` gets ``n_steps`` (sweeps over all chains); for the built-in
+        steps ``flip_rate`` (flips per site update) and ``acceptance_rate`` (Metropolis: the
+        flip rate; heat bath: 1), for a user's step what its ``report`` gives and its
+        ``chain_state`` at the end (when it keeps any)."""
+        t = self.transition
+        kernel = self.segment_kernel()
+        model = self.engine_model()
+        builtin = isinstance(t, (HeatBath, Metropolis))
+        n_stats = 1 if builtin else len(t.stats)
+        stats = np.zeros((n_chains, n_stats))
+        chain_state = np.zeros((n_chains, 0 if builtin else t.n_chain_state))
+        largest = int(np.max(np.diff(self.class_ptr)))
+        scratch_shape = (2, largest)
         tally = {"sweeps": 0}
+        rows = np.zeros(n_chains, dtype=np.int64)
 
         def advance(betas, transition_at_end, states, streams, log_w):
-            ais_ising(
-                p.indptr, p.indices, p.couplings, p.fields, self.order, self.class_ptr, betas,
-                n_sweeps, transition_at_end, metropolis, states, streams, log_w,
-                flips[: states.shape[0]],
-            )  # fmt: skip
-            tally["sweeps"] += sweeps_in_segment(betas, transition_at_end, n_sweeps,
-                                                 states.shape[0])  # fmt: skip
+            n = states.shape[0]
+            table = np.ascontiguousarray(betas, dtype=np.float64)[None, :]
+            tunes = np.zeros((1, table.shape[1], 0))
+            kernel(model, table, tunes, rows[:n], n_sweeps, transition_at_end, scratch_shape,
+                   states, streams, log_w, chain_state[:n], stats[:n])  # fmt: skip
+            tally["sweeps"] += sweeps_in_segment(betas, transition_at_end, n_sweeps, n)
 
-        info: dict[str, Any] = {"driver": "ising"}
+        info: dict[str, Any] = {"driver": "engine"}
         yield Runner(advance, _SEGMENT, info)
-        updates = tally["sweeps"] * self.model.n_spins
-        flip_rate = float(flips.sum() / updates) if updates else float("nan")
-        info.update(
-            n_steps=tally["sweeps"],
-            flip_rate=flip_rate,
-            acceptance_rate=flip_rate if metropolis else 1.0,
-        )
+        info["n_steps"] = tally["sweeps"]
+        if builtin:
+            updates = tally["sweeps"] * self.model.n_spins
+            flip_rate = float(stats[:, 0].sum() / updates) if updates else float("nan")
+            info.update(
+                flip_rate=flip_rate,
+                acceptance_rate=flip_rate if isinstance(t, Metropolis) else 1.0,
+            )
+        else:
+            info.update(t.report(stats, tally["sweeps"]))
+            if chain_state.shape[1]:
+                info["chain_state"] = chain_state

@@ -464,13 +464,20 @@ class IsingModel:
 
         Parameters
         ----------
-        transition : {"gibbs", "metropolis"}, HeatBath, Metropolis or None
+        transition : {"gibbs", "metropolis"}, HeatBath, Metropolis, Step or None
             Heat-bath (Gibbs, the default: :class:`~partition.transitions.HeatBath`) or
             Metropolis (:class:`~partition.transitions.Metropolis`) sweeps, colour class by
-            colour class. The path has no other option: its base is fixed.
+            colour class, or a step of your own (:class:`~partition.transitions.Step`). The
+            path has no other option: its base is fixed.
+
+        A step of your own receives ``model = (indptr, indices, couplings, fields, order,
+        class_ptr)`` (the CSR neighbour lists of :attr:`params`, and the sites in colour
+        classes, ``order[class_ptr[k]:class_ptr[k + 1]]`` the ``k``-th), ``cache[0]`` the
+        energy ``E(s)`` of the chain's spins ``s`` (keep it true: add ``2 s_i l_i`` when
+        ``s_i`` flips), and ``scratch`` ``(2, largest class)`` of work space.
         """
         from partition.models._ising_ais import IsingAnnealingPath
-        from partition.transitions import HeatBath, Metropolis
+        from partition.transitions import HeatBath, Metropolis, Step
 
         options = {key: value for key, value in options.items() if value is not None}
         if options:
@@ -479,14 +486,15 @@ class IsingModel:
                 "(its base is independent fair spins; only transition= applies)"
             )
         named = {None: HeatBath(), "gibbs": HeatBath(), "metropolis": Metropolis()}
-        if isinstance(transition, (HeatBath, Metropolis)):
+        if isinstance(transition, (HeatBath, Metropolis, Step)):
             return IsingAnnealingPath(self, transition)
         if isinstance(transition, str) or transition is None:
             if transition in named:
                 return IsingAnnealingPath(self, named[transition])
         raise ValueError(
-            "transition must be 'gibbs', 'metropolis', pt.transitions.HeatBath() or "
-            f"pt.transitions.Metropolis() for Ising models, got {transition!r}"
+            "transition must be 'gibbs', 'metropolis', pt.transitions.HeatBath(), "
+            "pt.transitions.Metropolis() or a pt.transitions.Step for Ising models, got "
+            f"{transition!r}"
         )
 
 

@@ -1,0 +1,113 @@
+"""The population engine: one compiled temperature loop for every family and every step.
+
+A *population* of chains is what every annealing estimator drives: states ``(n_chains,
+n_units)``, per-chain random streams ``(n_chains, 3)`` (:mod:`partition.kernels._random`),
+per-chain rows of a table of inverse temperatures, log weights, per-chain transition state
+and per-chain statistics. :func:`run_chain` is the one loop over temperatures: for ``k = 1 ..
+len(betas) - 1`` it adds the weight increment ``log f_{beta_k}(x) - log f_{beta_{k-1}}(x)``,
+then makes ``n_sweeps`` steps at ``beta_k`` (not after the last temperature unless
+``transition_at_end``). It knows nothing about a family: three numba functions supply it.
+
+A *family* supplies two of them, with its ``model``, a tuple of arrays and numbers (Ising:
+its neighbour lists; RBM: weights and biases; continuous: the base and the step's
+parameters)::
+
+    init(model, x, cache, scratch, stats)                 # fill cache for state x
+    increment(model, x, cache, beta_prev, beta, scratch)  # -> float
+
+and a *step* advances one chain by one transition at ``beta``::
+
+    step(model, x, cache, beta, tune, key, gamma, counter, scratch, chain_state, stats)
+        -> counter
+
+``x`` (n_units,) is updated in place and ``cache`` (the family's per-chain cache, e.g. the
+energy of ``x``) must follow it. ``tune`` is the row of per-temperature settings at ``beta``
+(a continuous family's step size; empty for the built-in discrete steps). Random numbers come
+from the chain's stream ``(key, gamma)`` at indices ``counter + 1, ...``; the step returns the
+advanced counter. ``scratch`` is the family's per-chain work space, ``chain_state`` the
+chain's own row of transition state (kept between calls: a locally adaptive step size), and
+``stats`` the chain's statistics of this call (the step adds to them: accepted moves, flips,
+gradient calls; the family names the columns).
+
+Every chain can sit at its own temperatures: ``betas`` is a table ``(n_rows, n_betas)`` and
+chain ``c`` walks row ``rows[c]`` (AIS: one row for all chains; parallel tempering: one row
+per rung). A call that advances chains at different rows equals, chain for chain, the calls
+of one row each.
+
+:func:`engine_segment` runs a whole population with any three functions (compiled per
+step: a step written outside the package plugs in here). The built-in families bind their
+own steps in cached kernels of a few lines, each a ``prange`` over chains calling
+:func:`run_chain` (which is inlined, so the family's functions are resolved at compile time
+and the kernel is cached on disk).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from partition._numba import jit
+
+__all__ = ["engine_segment", "one_row", "run_chain"]
+
+
+@jit(inline="always")
+def run_chain(
+    init, increment, step, model, betas, tunes, n_sweeps, transition_at_end, x, stream,
+    chain_state, n_cache, scratch_shape, n_stats,
+):  # fmt: skip
+    """Chain ``x`` through ``betas`` (1-D) with per-temperature ``tunes`` ``(n_betas, m)``;
+    returns the log-weight increment and the chain's statistics of the call. ``stream`` is
+    the chain's ``(key, gamma, counter)``; its counter is advanced in place."""
+    key = stream[0]
+    gamma = stream[1]
+    counter = stream[2]
+    cache = np.empty(n_cache)
+    scratch = np.empty(scratch_shape)
+    stats = np.zeros(n_stats)
+    init(model, x, cache, scratch, stats)
+    n_betas = betas.shape[0]
+    total = 0.0
+    for k in range(1, n_betas):
+        total += increment(model, x, cache, betas[k - 1], betas[k], scratch)
+        if k == n_betas - 1 and not transition_at_end:
+            break
+        for _ in range(n_sweeps):
+            counter = step(
+                model, x, cache, betas[k], tunes[k], key, gamma, counter, scratch, chain_state,
+                stats,
+            )  # fmt: skip
+    stream[2] = counter
+    return total, stats
+
+
+@numba.njit(parallel=True, nogil=True, error_model="numpy")
+def engine_segment(
+    init, increment, step, model, betas, tunes, rows, n_sweeps, transition_at_end, n_cache,
+    scratch_shape, states, streams, log_w, chain_state, stats,
+):  # fmt: skip
+    """A segment for every chain of the population (one ``prange`` task per chain): chain
+    ``c`` walks ``betas[rows[c]]`` with ``tunes[rows[c]]``; its increment is added to
+    ``log_w[c]`` and its statistics to ``stats[c]``. Compiled per ``(init, increment,
+    step)`` and not cached on disk (numba does not cache functions passed as arguments)."""
+    n_stats = stats.shape[1]
+    for c in numba.prange(states.shape[0]):
+        r = rows[c]
+        total, s = run_chain(
+            init, increment, step, model, betas[r], tunes[r], n_sweeps, transition_at_end,
+            states[c], streams[c], chain_state[c], n_cache, scratch_shape, n_stats,
+        )  # fmt: skip
+        log_w[c] += total
+        for i in range(n_stats):
+            stats[c, i] += s[i]
+
+
+def one_row(betas: np.ndarray, n_chains: int, n_tune: int = 0):
+    """The temperature table of a schedule every chain walks: ``(betas[None], tunes, rows)``
+    with ``tunes`` ``(1, n_betas, n_tune)`` of zeros and ``rows`` all 0."""
+    betas = np.ascontiguousarray(betas, dtype=np.float64)
+    return (
+        betas[None, :],
+        np.zeros((1, betas.shape[0], n_tune)),
+        np.zeros(n_chains, dtype=np.int64),
+    )

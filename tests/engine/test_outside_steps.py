@@ -1,0 +1,121 @@
+"""Steps written here, outside the package, run through ``pt.ais``, ``pt.smc`` and
+``pt.benchmark`` on the population engine: a Metropolis sweep for Ising models and a Gibbs
+variant for RBMs."""
+
+import numba
+import numpy as np
+import pytest
+
+import partition as pt
+from partition.transitions import uniform_at
+
+
+@numba.njit
+def metropolis_in_index_order(model, s, cache, beta, tune, key, gamma, counter, scratch,
+                              chain_state, stats):  # fmt: skip
+    """Single-site Metropolis, sites in index order (the package sweeps colour classes);
+    counts the flips it makes and, in ``chain_state[0]``, every flip of the run."""
+    indptr, indices, couplings, fields = model[0], model[1], model[2], model[3]
+    n = s.shape[0]
+    for i in range(n):
+        local = fields[i]
+        for p in range(indptr[i], indptr[i + 1]):
+            local += couplings[p] * s[indices[p]]
+        d_energy = 2.0 * s[i] * local
+        counter += np.uint64(1)
+        u = uniform_at(key, gamma, counter)
+        if d_energy <= 0.0 or u < np.exp(-beta * d_energy):
+            s[i] = -s[i]
+            cache[0] += d_energy
+            stats[0] += 1.0 / n
+            chain_state[0] += 1.0
+    return counter
+
+
+def _ising_step():
+    return pt.transitions.Step(metropolis_in_index_order, name="index-metropolis",
+                               stats=("acceptance",), n_chain_state=1)  # fmt: skip
+
+
+def _frustrated_ising():
+    """A 3 x 4 open lattice with random couplings and fields: exact log Z by enumeration."""
+    rng = np.random.default_rng(0)
+    n_bonds = pt.models.ising.square_lattice_edges(3, 4, "open").shape[0]
+    return pt.IsingModel.square_lattice(
+        3, 4, coupling=rng.normal(0, 0.6, n_bonds), field=rng.normal(0, 0.3, 12), boundary="open"
+    )
+
+
+@pytest.mark.parametrize("estimator", ["ais", "smc"])
+def test_a_users_ising_metropolis_step_estimates_log_z(estimator):
+    model = _frustrated_ising()
+    exact = pt.exact_log_z(model).log_z
+    step = _ising_step()
+    if estimator == "ais":
+        est = pt.ais(model, n_chains=400, schedule=300, transition=step, rng=3)
+    else:
+        est = pt.smc(model, n_particles=400, transition=step, rng=3)
+    assert est.info["transition"] == "index-metropolis"
+    assert 0.05 < est.info["acceptance_rate"] < 0.95
+    assert abs(est.log_z - exact) < 4 * est.stderr, (est.log_z, exact, est.stderr)
+
+
+def test_a_users_step_equals_the_built_in_one_where_they_agree():
+    """On a 2-spin open chain the package's colour classes are {0} and {1}: both steps
+    sweep site 0, then site 1, with the same uniforms, so they give the same log weights
+    chain for chain (the package decides a class at once; rounding may differ)."""
+    model = pt.IsingModel.square_lattice(1, 2, coupling=0.7, field=0.2, boundary="open")
+    mine = pt.ais(model, n_chains=50, schedule=40, transition=_ising_step(), rng=5)
+    theirs = pt.ais(model, n_chains=50, schedule=40, transition="metropolis", rng=5)
+    np.testing.assert_allclose(mine.log_weights, theirs.log_weights, rtol=0, atol=1e-12)
+    assert mine.info["acceptance_rate"] == pytest.approx(theirs.info["acceptance_rate"])
+
+
+def test_a_users_step_keeps_its_chain_state_over_the_run():
+    """``chain_state`` persists across temperatures and segments: the step's flip count
+    there equals its acceptance statistics summed over the run."""
+    model = _frustrated_ising()
+    step = _ising_step()
+    path = model.annealing_path(transition=step)
+    n_chains, n_sweeps = 20, 2
+    betas = np.linspace(0.0, 1.0, 501)  # more than one segment of 200 temperatures
+    streams, _ = pt.kernels._random.seed_streams(np.random.default_rng(1), n_chains)
+    states = path.new_states(n_chains)
+    path.sample_base(states, streams)
+    log_w = np.zeros(n_chains)
+    with path.runner(n_chains, n_sweeps, betas) as runner:
+        for k0 in range(0, 500, 200):
+            k1 = min(k0 + 200, 500)
+            runner.advance(betas[k0 : k1 + 1], k1 < 500, states, streams, log_w)
+    info = runner.info
+    flips_per_site_step = info["step_stats"]["acceptance"]
+    assert info["n_steps"] == n_chains * 499 * n_sweeps
+    assert flips_per_site_step > 0.05
+    # the acceptance column adds 1/n per flip: the chain states' total flip count matches
+    assert info["chain_state"].shape == (n_chains, 1)
+    assert info["chain_state"].sum() == pytest.approx(
+        flips_per_site_step * info["n_steps"] * model.n_spins
+    )
+
+
+def test_benchmark_runs_a_users_step():
+    model = _frustrated_ising()
+    system = pt.testsystems.TestSystem(
+        name="frustrated-3x4", description="a 3 x 4 open glass", model=model,
+        log_z=pt.exact_log_z(model).log_z, source="enumeration", family="ising",
+    )  # fmt: skip
+    result = pt.benchmark([system], transitions=[_ising_step()], estimators=["ais", "smc"],
+                          budgets=[200], n_repeats=2, n_chains=200, progress=False,
+                          rng=0)  # fmt: skip
+    rows = result.rows
+    assert {r["transition"] for r in rows} == {"index-metropolis"}
+    assert {r["estimator"] for r in rows} == {"ais", "smc"}
+    assert all(abs(r["z_score"]) < 4 for r in rows), rows
+    assert all(0.05 < r["acceptance_rate"] < 0.95 for r in rows)
+
+
+def test_a_step_that_is_not_compiled_is_refused_naming_it():
+    with pytest.raises(TypeError, match="function must be a numba function"):
+        pt.transitions.Step(metropolis_in_index_order.py_func)
+    with pytest.raises(ValueError, match="transition must be"):
+        pt.ais(_frustrated_ising(), transition=object(), schedule=10, n_chains=10)
