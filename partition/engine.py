@@ -48,7 +48,7 @@ import numpy as np
 
 from partition._numba import jit
 
-__all__ = ["engine_segment", "one_row", "run_chain"]
+__all__ = ["EngineRunner", "bind", "engine_segment", "run_chain"]
 
 
 @jit(inline="always")
@@ -102,12 +102,50 @@ def engine_segment(
             stats[c, i] += s[i]
 
 
-def one_row(betas: np.ndarray, n_chains: int, n_tune: int = 0):
-    """The temperature table of a schedule every chain walks: ``(betas[None], tunes, rows)``
-    with ``tunes`` ``(1, n_betas, n_tune)`` of zeros and ``rows`` all 0."""
-    betas = np.ascontiguousarray(betas, dtype=np.float64)
-    return (
-        betas[None, :],
-        np.zeros((1, betas.shape[0], n_tune)),
-        np.zeros(n_chains, dtype=np.int64),
-    )
+def bind(init, increment, step, n_cache: int):
+    """A kernel with the signature of the families' cached ones, ``kernel(model, betas,
+    tunes, rows, n_sweeps, transition_at_end, scratch_shape, states, streams, log_w,
+    chain_state, stats)``, running :func:`engine_segment` with these functions (a step
+    given by the user)."""
+
+    def kernel(model, betas, tunes, rows, n_sweeps, transition_at_end, scratch_shape,
+               *population):  # fmt: skip
+        engine_segment(init, increment, step, model, betas, tunes, rows, n_sweeps,
+                       transition_at_end, n_cache, scratch_shape, *population)  # fmt: skip
+
+    return kernel
+
+
+class EngineRunner:
+    """A :class:`~partition.models.base.SegmentRunner` on the engine: every chain walks the
+    segment's temperatures (one row), with its transition state and statistics kept here
+    for the whole run.
+
+    ``kernel`` is a family's cached kernel or :func:`bind`'s; ``stats`` (``(n_chains,
+    n_stats)``) and ``chain_state`` (``(n_chains, n_chain_state)``, zeros at the start) are
+    summed over and carried through the run's calls; ``n_steps`` counts the steps made
+    over all chains.
+    """
+
+    def __init__(self, kernel, model, scratch_shape, n_chains: int, n_sweeps: int,
+                 n_stats: int, n_chain_state: int, segment_length: int, info: dict):  # fmt: skip
+        self.kernel = kernel
+        self.model = model
+        self.scratch_shape = tuple(int(n) for n in scratch_shape)
+        self.n_sweeps = int(n_sweeps)
+        self.stats = np.zeros((n_chains, n_stats))
+        self.chain_state = np.zeros((n_chains, n_chain_state))
+        self.rows = np.zeros(n_chains, dtype=np.int64)
+        self.segment_length = segment_length
+        self.info = info
+        self.n_steps = 0
+
+    def advance(self, betas, transition_at_end, states, streams, log_w) -> None:
+        n = states.shape[0]
+        table = np.ascontiguousarray(betas, dtype=np.float64)[None, :]
+        tunes = np.zeros((1, table.shape[1], 0))
+        self.kernel(self.model, table, tunes, self.rows[:n], self.n_sweeps,
+                    bool(transition_at_end), self.scratch_shape, states, streams, log_w,
+                    self.chain_state[:n], self.stats[:n])  # fmt: skip
+        temperatures = max(len(betas) - (1 if transition_at_end else 2), 0)
+        self.n_steps += temperatures * self.n_sweeps * n

@@ -336,17 +336,19 @@ class BlockGibbs:
         return path.block_gibbs_reference(states, beta, uniforms)
 
 
-def block_gibbs(transition, family: str) -> BlockGibbs:
+def block_gibbs(transition, family: str, steps: bool = False):
     """``transition`` as the RBM families take it: None, ``"gibbs"`` or a
-    :class:`BlockGibbs`; anything else is refused naming ``family``."""
+    :class:`BlockGibbs` (and, with ``steps``, a :class:`Step` of the user's); anything else
+    is refused naming ``family``."""
     if transition is None or (isinstance(transition, str) and transition == "gibbs"):
         return BlockGibbs()
-    if not isinstance(transition, BlockGibbs):
-        raise ValueError(
-            f"transition must be 'gibbs' or pt.transitions.BlockGibbs() for {family}, got "
-            f"{transition!r}"
-        )
-    return transition
+    if isinstance(transition, BlockGibbs) or (steps and isinstance(transition, Step)):
+        return transition
+    mine = ", or a pt.transitions.Step" if steps else ""
+    raise ValueError(
+        f"transition must be 'gibbs' or pt.transitions.BlockGibbs(){mine} for {family}, got "
+        f"{transition!r}"
+    )
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ import numba
 import numpy as np
 
 from partition._numba import jit
+from partition.engine import run_chain
 from partition.kernels._math import exp_neg
 from partition.kernels._random import draw_bernoulli, draw_bernoulli_at, uniform_at
 
@@ -293,3 +294,72 @@ def ais_batched(
             weights, weights_t, visible_bias, hidden_bias, base_bias, betas, n_sweeps,
             transition_at_end, visible[c0:c1], state[c0:c1], log_w[c0:c1],
         )  # fmt: skip
+
+
+# --------------------------------------------------------------- the engine's functions
+# (see :mod:`partition.engine`), for RBMs on the per-chain engine: a step given by the user,
+# or the built-in block Gibbs with ``driver="engine"``. ``model`` is ``(weights, weights_t,
+# visible_bias, hidden_bias, base_bias)``, float64; the cache is empty (the increment
+# recomputes the activations from ``v``); the scratch is ``(3, max(n_visible, n_hidden))``.
+
+
+@jit(inline="always")
+def rbm_init(model, v, cache, scratch, stats):  # noqa: ARG001 - the engine's protocol
+    """Nothing to cache: the increment works from ``v`` alone."""
+    return
+
+
+@jit(reassoc=True, inline="always")
+def rbm_increment(model, v, cache, beta_prev, beta, scratch):  # noqa: ARG001
+    """``log p*_beta(v) - log p*_beta_prev(v)``, hidden units summed out (per ``CHUNK``
+    partial sums in chunk order, as the drivers)."""
+    weights, visible_bias, hidden_bias, base_bias = model[0], model[2], model[3], model[4]
+    n_visible = v.shape[0]
+    n_hidden = hidden_bias.shape[0]
+    act = scratch[0, :n_hidden]
+    _activations(weights, hidden_bias, v, act)
+    linear = 0.0
+    for i0 in range(0, n_visible, CHUNK):
+        i1 = min(i0 + CHUNK, n_visible)
+        for i in range(i0, i1):
+            scratch[2, i] = visible_bias[i] - base_bias[i]
+        linear += _dot_chunk(scratch[2, i0:i1], v[i0:i1])
+    return hidden_layer(
+        (beta - beta_prev) * linear, act, beta, beta_prev, True, False, scratch[1, :n_hidden],
+        np.uint64(0), np.uint64(1), np.uint64(0),
+    )  # fmt: skip
+
+
+@jit(reassoc=True, inline="always")
+def rbm_gibbs_step(model, v, cache, beta, tune, key, gamma, counter, scratch, chain_state, stats):  # noqa: ARG001
+    """One block-Gibbs sweep, ``h | v`` then ``v | h``: ``n_hidden`` then ``n_visible``
+    uniforms, the draws of the fused driver."""
+    weights, weights_t, visible_bias, hidden_bias, base_bias = model
+    n_visible = v.shape[0]
+    n_hidden = hidden_bias.shape[0]
+    act = scratch[0, :n_hidden]
+    h = scratch[1, :n_hidden]
+    logits = scratch[2, :n_visible]
+    _activations(weights, hidden_bias, v, act)
+    hidden_layer(0.0, act, beta, beta, False, True, h, key, gamma, counter)
+    _activations(weights_t, visible_bias, h, logits)
+    for i in range(n_visible):
+        logits[i] = (1.0 - beta) * base_bias[i] + beta * logits[i]
+    draw_bernoulli_at(logits, 1.0, v, key, gamma, counter + np.uint64(n_hidden))
+    return counter + np.uint64(n_hidden + n_visible)
+
+
+@jit(parallel=True, reassoc=True)
+def gibbs_engine_segment(
+    model, betas, tunes, rows, n_sweeps, transition_at_end, scratch_shape, states, streams,
+    log_w, chain_state, stats,
+):  # fmt: skip
+    """:func:`partition.engine.engine_segment` with block Gibbs, compiled and cached."""
+    for c in numba.prange(states.shape[0]):
+        r = rows[c]
+        total, _ = run_chain(
+            rbm_init, rbm_increment, rbm_gibbs_step, model, betas[r], tunes[r], n_sweeps,
+            transition_at_end, states[c], streams[c], chain_state[c], 0, scratch_shape,
+            stats.shape[1],
+        )  # fmt: skip
+        log_w[c] += total

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from partition.engine import engine_segment
+from partition.engine import EngineRunner, bind
 from partition.kernels.ising import (
     heat_bath_segment,
     heat_bath_step,
@@ -24,7 +24,6 @@ from partition.kernels.ising import (
     metropolis_step,
     sample_uniform_spins,
 )
-from partition.models.base import Runner, sweeps_in_segment
 from partition.transitions import HeatBath, Metropolis
 
 _SEGMENT = 200
@@ -112,12 +111,7 @@ class IsingAnnealingPath:
             return heat_bath_segment
         if step is metropolis_step:
             return metropolis_segment
-
-        def kernel(model, betas, tunes, rows, n_sweeps, at_end, scratch_shape, *population):
-            engine_segment(ising_init, ising_increment, step, model, betas, tunes, rows,
-                           n_sweeps, at_end, 1, scratch_shape, *population)  # fmt: skip
-
-        return kernel
+        return bind(ising_init, ising_increment, step, 1)
 
     @contextmanager
     def runner(self, n_chains: int, n_sweeps: int, betas=None):  # noqa: ARG002 - protocol
@@ -128,36 +122,23 @@ class IsingAnnealingPath:
         flip rate; heat bath: 1), for a user's step what its ``report`` gives and its
         ``chain_state`` at the end (when it keeps any)."""
         t = self.transition
-        kernel = self.segment_kernel()
-        model = self.engine_model()
         builtin = isinstance(t, (HeatBath, Metropolis))
-        n_stats = 1 if builtin else len(t.stats)
-        stats = np.zeros((n_chains, n_stats))
-        chain_state = np.zeros((n_chains, 0 if builtin else t.n_chain_state))
-        largest = int(np.max(np.diff(self.class_ptr)))
-        scratch_shape = (2, largest)
-        tally = {"sweeps": 0}
-        rows = np.zeros(n_chains, dtype=np.int64)
-
-        def advance(betas, transition_at_end, states, streams, log_w):
-            n = states.shape[0]
-            table = np.ascontiguousarray(betas, dtype=np.float64)[None, :]
-            tunes = np.zeros((1, table.shape[1], 0))
-            kernel(model, table, tunes, rows[:n], n_sweeps, transition_at_end, scratch_shape,
-                   states, streams, log_w, chain_state[:n], stats[:n])  # fmt: skip
-            tally["sweeps"] += sweeps_in_segment(betas, transition_at_end, n_sweeps, n)
-
         info: dict[str, Any] = {"driver": "engine"}
-        yield Runner(advance, _SEGMENT, info)
-        info["n_steps"] = tally["sweeps"]
+        runner = EngineRunner(
+            self.segment_kernel(), self.engine_model(), (2, int(np.max(np.diff(self.class_ptr)))),
+            n_chains, n_sweeps, 1 if builtin else len(t.stats),
+            0 if builtin else t.n_chain_state, _SEGMENT, info,
+        )  # fmt: skip
+        yield runner
+        info["n_steps"] = runner.n_steps
         if builtin:
-            updates = tally["sweeps"] * self.model.n_spins
-            flip_rate = float(stats[:, 0].sum() / updates) if updates else float("nan")
+            updates = runner.n_steps * self.model.n_spins
+            flip_rate = float(runner.stats[:, 0].sum() / updates) if updates else float("nan")
             info.update(
                 flip_rate=flip_rate,
                 acceptance_rate=flip_rate if isinstance(t, Metropolis) else 1.0,
             )
         else:
-            info.update(t.report(stats, tally["sweeps"]))
-            if chain_state.shape[1]:
-                info["chain_state"] = chain_state
+            info.update(t.report(runner.stats, runner.n_steps))
+            if runner.chain_state.shape[1]:
+                info["chain_state"] = runner.chain_state

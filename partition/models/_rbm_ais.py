@@ -18,9 +18,18 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from partition._validation import as_real_array
-from partition.kernels.rbm import CHUNK, ais_batched, ais_fused
+from partition.engine import EngineRunner, bind
+from partition.kernels.rbm import (
+    CHUNK,
+    ais_batched,
+    ais_fused,
+    gibbs_engine_segment,
+    rbm_increment,
+    rbm_init,
+)
 from partition.kernels.rbm import sample_base as sample_base_kernel
 from partition.models.base import Runner, sweeps_in_segment
+from partition.transitions import BlockGibbs
 
 #: ``driver="auto"`` runs the fused per-chain driver when ``n_chains * n_visible * n_hidden``
 #: is at most this, else the batched GEMM driver. Measured here (4,000 temperatures, 1 and 2
@@ -120,18 +129,26 @@ class RBMAnnealingPath:
         dtype = np.dtype(dtype)
         if dtype not in (np.float64, np.float32):
             raise ValueError(f"dtype must be float64 or float32, got {dtype}")
-        if driver not in ("auto", "fused", "batched", "cuda"):
-            raise ValueError(f"driver must be 'auto', 'fused' or 'batched', got {driver!r}")
-        if driver == "fused" and dtype != np.float64:
-            raise ValueError("the fused driver computes in float64; use driver='batched'")
+        if driver not in ("auto", "fused", "batched", "engine", "cuda"):
+            raise ValueError(
+                f"driver must be 'auto', 'fused', 'batched' or 'engine', got {driver!r}"
+            )
+        if driver in ("fused", "engine") and dtype != np.float64:
+            raise ValueError(f"the {driver} driver computes in float64; use driver='batched'")
+        if transition is not None and not isinstance(transition, BlockGibbs):  # a Step
+            if driver not in ("auto", "engine"):
+                raise ValueError(
+                    f"a step of your own runs on the engine driver, not driver={driver!r}"
+                )
+            if dtype != np.float64:
+                raise ValueError("a step of your own runs in float64: leave dtype=float64")
+            driver = "engine"
         self.model = model
         self.base_bias = np.ascontiguousarray(base_bias, dtype=np.float64)
         self.base_label = base_label
         self.dtype = dtype
         self.driver = driver
         if transition is None:
-            from partition.transitions import BlockGibbs
-
             transition = BlockGibbs()
         self.transition = transition
         self._weights_t = np.ascontiguousarray(model.weights.T)
@@ -209,9 +226,15 @@ class RBMAnnealingPath:
         v = (uniforms[:, nh:] < expit(logits)).astype(np.float64)
         return v, np.ones(states.shape[0])
 
+    def engine_model(self) -> tuple:
+        """The model tuple the engine's functions take (:mod:`partition.kernels.rbm`)."""
+        m = self.model
+        return (m.weights, self._weights_t, m.visible_bias, m.hidden_bias, self.base_bias)
+
     @contextmanager
     def runner(self, n_chains: int, n_sweeps: int, betas=None):  # noqa: ARG002 - protocol
-        """The fused or the batched kernel (``driver``); the batched one runs with BLAS held
+        """The fused, the batched or the engine's kernel (``driver``; a step of your own
+        runs on the engine); the batched one runs with BLAS held
         to one thread, since numba's threads call it on blocks of chains. ``info`` gets
         ``n_steps`` (Gibbs sweeps over all chains) and ``acceptance_rate`` (1: Gibbs)."""
         m = self.model
@@ -224,6 +247,24 @@ class RBMAnnealingPath:
         def count(betas, transition_at_end, n):
             tally["sweeps"] += sweeps_in_segment(betas, transition_at_end, n_sweeps, n)
 
+        if driver == "engine":
+            t = self.transition
+            builtin = isinstance(t, BlockGibbs)
+            kernel = gibbs_engine_segment if builtin else bind(rbm_init, rbm_increment, t.step, 0)
+            runner = EngineRunner(
+                kernel, self.engine_model(), (3, max(m.n_visible, m.n_hidden)), n_chains,
+                n_sweeps, 0 if builtin else len(t.stats), 0 if builtin else t.n_chain_state,
+                length, info,
+            )  # fmt: skip
+            yield runner
+            info["n_steps"] = runner.n_steps
+            if builtin:
+                info["acceptance_rate"] = 1.0
+            else:
+                info.update(t.report(runner.stats, runner.n_steps))
+                if runner.chain_state.shape[1]:
+                    info["chain_state"] = runner.chain_state
+            return
         if driver == "cuda":
             from partition.kernels.cuda_rbm import DeviceRunner
 

@@ -371,9 +371,15 @@ class BernoulliRBM:
 
         Parameters
         ----------
-        transition : {"gibbs"}, BlockGibbs or None
-            Block Gibbs (:class:`~partition.transitions.BlockGibbs`, the only transition;
-            None means it).
+        transition : {"gibbs"}, BlockGibbs, Step or None
+            Block Gibbs (:class:`~partition.transitions.BlockGibbs`, the built-in
+            transition; None means it), or a step of your own
+            (:class:`~partition.transitions.Step`, run on ``driver="engine"`` in float64).
+            A step receives ``model = (weights, weights.T, visible_bias, hidden_bias,
+            base_bias)`` (float64; the path's ``p*_beta(v)`` has visible biases ``(1 - beta)
+            base_bias + beta visible_bias`` and couplings ``beta weights``), the chain's
+            visible units ``v`` (float64 0/1, updated in place), an empty ``cache`` and
+            ``scratch`` ``(3, max(n_visible, n_hidden))`` of work space.
         base : {"uniform", "data"}, BernoulliRBM or array_like, optional
             The base model: uniform, the base rates of ``data`` (smoothed logits of its
             means), an RBM with zero weights, or visible biases. Default: ``"data"`` when
@@ -382,9 +388,11 @@ class BernoulliRBM:
             Binary training data, for ``base="data"``.
         dtype : {numpy.float64, numpy.float32}
             Precision of the matrix products (float32 runs the batched driver).
-        driver : {"auto", "fused", "batched"}
+        driver : {"auto", "fused", "batched", "engine"}
             The kernel: one fused loop per chain (small layers), or GEMMs over blocks of
-            chains (large ones); "auto" picks by size.
+            chains (large ones); "auto" picks by size. "engine" runs block Gibbs as a step of
+            the population engine (:mod:`partition.engine`), as a step of your own runs: the
+            fused driver's draws, weights equal to rounding.
         device : {"cpu", "cuda"}
             "cuda" runs the chains on a CUDA GPU, one thread per chain
             (:mod:`partition.kernels.cuda_rbm`, same streams as the CPU); refused before
@@ -397,7 +405,7 @@ class BernoulliRBM:
         from partition.models._rbm_ais import RBMAnnealingPath, base_visible_bias
         from partition.transitions import block_gibbs
 
-        transition = block_gibbs(transition, "RBMs")
+        transition = block_gibbs(transition, "RBMs", steps=True)
         bias, label = base_visible_bias(self, base, data)
         if not isinstance(device, str) or device not in ("cpu", "cuda"):
             raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")

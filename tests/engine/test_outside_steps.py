@@ -119,3 +119,80 @@ def test_a_step_that_is_not_compiled_is_refused_naming_it():
         pt.transitions.Step(metropolis_in_index_order.py_func)
     with pytest.raises(ValueError, match="transition must be"):
         pt.ais(_frustrated_ising(), transition=object(), schedule=10, n_chains=10)
+
+
+@numba.njit
+def gibbs_visible_first_half(model, v, cache, beta, tune, key, gamma, counter, scratch,
+                             chain_state, stats):  # fmt: skip
+    """A Gibbs variant: ``h | v``, then the visible units one at a time from ``p_beta(v_i |
+    h, v_-i)`` in index order with a Metropolis-within-Gibbs flip proposal (a different
+    kernel than block Gibbs, with the same invariant law). Counts accepted flips."""
+    weights, visible_bias, hidden_bias, base_bias = model[0], model[2], model[3], model[4]
+    n_visible, n_hidden = v.shape[0], hidden_bias.shape[0]
+    h = scratch[0, :n_hidden]
+    for j in range(n_hidden):
+        a = hidden_bias[j]
+        for i in range(n_visible):
+            a += v[i] * weights[i, j]
+        counter += np.uint64(1)
+        p_on = 1.0 / (1.0 + np.exp(-beta * a))
+        h[j] = 1.0 if uniform_at(key, gamma, counter) < p_on else 0.0
+    for i in range(n_visible):
+        logit = (1.0 - beta) * base_bias[i] + beta * visible_bias[i]
+        for j in range(n_hidden):
+            logit += beta * weights[i, j] * h[j]
+        # propose the flip; accept with min(1, p(flipped) / p(current))
+        delta = logit if v[i] == 0.0 else -logit
+        counter += np.uint64(1)
+        if delta >= 0.0 or uniform_at(key, gamma, counter) < np.exp(delta):
+            v[i] = 1.0 - v[i]
+            stats[0] += 1.0 / n_visible
+    return counter
+
+
+def _rbm_step():
+    return pt.transitions.Step(gibbs_visible_first_half, name="flip-gibbs",
+                               stats=("acceptance",))  # fmt: skip
+
+
+@pytest.mark.parametrize("estimator", ["ais", "smc"])
+def test_a_users_rbm_gibbs_variant_estimates_log_z(estimator):
+    rbm = pt.BernoulliRBM.random(10, 6, weight_scale=0.8, rng=2)
+    exact = pt.exact_log_z(rbm).log_z
+    if estimator == "ais":
+        est = pt.ais(rbm, n_chains=300, schedule=300, transition=_rbm_step(), rng=4)
+    else:
+        est = pt.smc(rbm, n_particles=300, transition=_rbm_step(), rng=4)
+    assert est.info["transition"] == "flip-gibbs"
+    assert est.info["driver"] == "engine"
+    assert 0.1 < est.info["acceptance_rate"] < 1.0
+    assert abs(est.log_z - exact) < 4 * est.stderr, (est.log_z, exact, est.stderr)
+
+
+def test_benchmark_runs_a_users_rbm_step():
+    result = pt.benchmark(
+        ["rbm-tiny-10x8"], transitions=[_rbm_step()], estimators=["ais", "smc"], budgets=[200],
+        n_repeats=2, n_chains=200, progress=False, rng=0,
+    )  # fmt: skip
+    assert {r["transition"] for r in result.rows} == {"flip-gibbs"}
+    assert all(abs(r["z_score"]) < 4 for r in result.rows), result.rows
+
+
+def test_the_engine_runs_block_gibbs_with_the_fused_drivers_draws():
+    """``driver="engine"`` makes the fused driver's draws (the same states, chain for
+    chain) and its log weights to rounding: the increment is summed in another order."""
+    rbm = pt.BernoulliRBM.random(12, 7, weight_scale=1.0, rng=3)
+    fused = pt.ais(rbm, n_chains=30, schedule=120, driver="fused", rng=6)
+    engine = pt.ais(rbm, n_chains=30, schedule=120, driver="engine", rng=6)
+    assert engine.info["driver"] == "engine"
+    np.testing.assert_allclose(engine.log_weights, fused.log_weights, rtol=1e-12, atol=1e-10)
+
+
+def test_an_rbm_step_of_your_own_is_refused_where_it_cannot_run():
+    rbm = pt.BernoulliRBM.random(6, 4, rng=0)
+    with pytest.raises(ValueError, match="engine driver"):
+        pt.ais(rbm, transition=_rbm_step(), driver="batched", schedule=10, n_chains=10)
+    with pytest.raises(ValueError, match="float64"):
+        pt.ais(rbm, transition=_rbm_step(), dtype=np.float32, schedule=10, n_chains=10)
+    with pytest.raises(ValueError, match=r"pt\.transitions\.Step"):
+        pt.ais(rbm, transition="metropolis", schedule=10, n_chains=10)
