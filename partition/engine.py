@@ -81,6 +81,11 @@ def run_chain(
     return total, stats
 
 
+#: :func:`run_chain` as a function call (numba's inlining of its IR costs compile time that
+#: a kernel compiled per step, and not cached, pays in every process).
+_run_chain_called = numba.njit(nogil=True, error_model="numpy")(run_chain.py_func)
+
+
 @numba.njit(parallel=True, nogil=True, error_model="numpy")
 def engine_segment(
     init, increment, step, model, betas, tunes, rows, n_sweeps, transition_at_end, n_cache,
@@ -93,7 +98,7 @@ def engine_segment(
     n_stats = stats.shape[1]
     for c in numba.prange(states.shape[0]):
         r = rows[c]
-        total, s = run_chain(
+        total, s = _run_chain_called(
             init, increment, step, model, betas[r], tunes[r], n_sweeps, transition_at_end,
             states[c], streams[c], chain_state[c], n_cache, scratch_shape, n_stats,
         )  # fmt: skip
