@@ -9,10 +9,9 @@ then makes ``n_sweeps`` steps at ``beta_k`` (not after the last temperature unle
 ``transition_at_end``). It knows nothing about a family: three numba functions supply it.
 
 A *family* supplies two of them, with its ``model``, a tuple of arrays and numbers (Ising:
-its neighbour lists; RBM: weights and biases; continuous: the base and the step's
-parameters)::
+its neighbour lists; RBM: weights and biases)::
 
-    init(model, x, cache, scratch, stats)                 # fill cache for state x
+    init(model, x, scratch, stats) -> cache                # the chain's cache at state x
     increment(model, x, cache, beta_prev, beta, scratch)  # -> float
 
 and a *step* advances one chain by one transition at ``beta``::
@@ -20,14 +19,14 @@ and a *step* advances one chain by one transition at ``beta``::
     step(model, x, cache, beta, tune, key, gamma, counter, scratch, chain_state, stats)
         -> counter
 
-``x`` (n_units,) is updated in place and ``cache`` (the family's per-chain cache, e.g. the
-energy of ``x``) must follow it. ``tune`` is the row of per-temperature settings at ``beta``
-(a continuous family's step size; empty for the built-in discrete steps). Random numbers come
-from the chain's stream ``(key, gamma)`` at indices ``counter + 1, ...``; the step returns the
-advanced counter. ``scratch`` is the family's per-chain work space, ``chain_state`` the
-chain's own row of transition state (kept between calls: a locally adaptive step size), and
-``stats`` the chain's statistics of this call (the step adds to them: accepted moves, flips,
-gradient calls; the family names the columns).
+``x`` (n_units,) is updated in place and ``cache`` (what the family's ``init`` returned,
+e.g. the energy of ``x``) must follow it. ``tune`` is a per-temperature float at ``beta`` (a
+step size; 0 for the built-in discrete steps). Random numbers come from the chain's stream
+``(key, gamma)`` at indices ``counter + 1, ...``; the step returns the advanced counter.
+``scratch`` is the family's per-chain work space, ``chain_state`` the chain's own row of
+transition state (kept between calls: a locally adaptive step size), and ``stats`` the
+chain's statistics of this call (the step adds to them: accepted moves, flips, gradient
+calls; the step names the columns).
 
 Every chain can sit at its own temperatures: ``betas`` is a table ``(n_rows, n_betas)`` and
 chain ``c`` walks row ``rows[c]`` (AIS: one row for all chains; parallel tempering: one row
@@ -39,6 +38,12 @@ step: a step written outside the package plugs in here). The built-in families b
 own steps in cached kernels of a few lines, each a ``prange`` over chains calling
 :func:`run_chain` (which is inlined, so the family's functions are resolved at compile time
 and the kernel is cached on disk).
+
+The continuous family (:class:`~partition.LogDensity`) keeps its own driver
+(:func:`partition.kernels.continuous.ais_continuous`) for now: its steps have their own
+signature (the density and its gradient are arguments), and an adapter from it to this one
+is a function call per step that cost 25% of a random-walk step on the 6-d mixture (about
+45 ns a step at one thread, measured; numba did not inline it).
 """
 
 from __future__ import annotations
@@ -54,18 +59,17 @@ __all__ = ["EngineRunner", "bind", "engine_segment", "run_chain"]
 @jit(inline="always")
 def run_chain(
     init, increment, step, model, betas, tunes, n_sweeps, transition_at_end, x, stream,
-    chain_state, n_cache, scratch_shape, n_stats,
+    chain_state, scratch_shape, n_stats,
 ):  # fmt: skip
-    """Chain ``x`` through ``betas`` (1-D) with per-temperature ``tunes`` ``(n_betas, m)``;
+    """Chain ``x`` through ``betas`` (1-D) with per-temperature ``tunes`` (1-D);
     returns the log-weight increment and the chain's statistics of the call. ``stream`` is
     the chain's ``(key, gamma, counter)``; its counter is advanced in place."""
     key = stream[0]
     gamma = stream[1]
     counter = stream[2]
-    cache = np.empty(n_cache)
     scratch = np.empty(scratch_shape)
     stats = np.zeros(n_stats)
-    init(model, x, cache, scratch, stats)
+    cache = init(model, x, scratch, stats)
     n_betas = betas.shape[0]
     total = 0.0
     for k in range(1, n_betas):
@@ -81,14 +85,9 @@ def run_chain(
     return total, stats
 
 
-#: :func:`run_chain` as a function call (numba's inlining of its IR costs compile time that
-#: a kernel compiled per step, and not cached, pays in every process).
-_run_chain_called = numba.njit(nogil=True, error_model="numpy")(run_chain.py_func)
-
-
 @numba.njit(parallel=True, nogil=True, error_model="numpy")
 def engine_segment(
-    init, increment, step, model, betas, tunes, rows, n_sweeps, transition_at_end, n_cache,
+    init, increment, step, model, betas, tunes, rows, n_sweeps, transition_at_end,
     scratch_shape, states, streams, log_w, chain_state, stats,
 ):  # fmt: skip
     """A segment for every chain of the population (one ``prange`` task per chain): chain
@@ -98,16 +97,16 @@ def engine_segment(
     n_stats = stats.shape[1]
     for c in numba.prange(states.shape[0]):
         r = rows[c]
-        total, s = _run_chain_called(
+        total, s = run_chain(
             init, increment, step, model, betas[r], tunes[r], n_sweeps, transition_at_end,
-            states[c], streams[c], chain_state[c], n_cache, scratch_shape, n_stats,
+            states[c], streams[c], chain_state[c], scratch_shape, n_stats,
         )  # fmt: skip
         log_w[c] += total
         for i in range(n_stats):
             stats[c, i] += s[i]
 
 
-def bind(init, increment, step, n_cache: int):
+def bind(init, increment, step):
     """A kernel with the signature of the families' cached ones, ``kernel(model, betas,
     tunes, rows, n_sweeps, transition_at_end, scratch_shape, states, streams, log_w,
     chain_state, stats)``, running :func:`engine_segment` with these functions (a step
@@ -116,7 +115,7 @@ def bind(init, increment, step, n_cache: int):
     def kernel(model, betas, tunes, rows, n_sweeps, transition_at_end, scratch_shape,
                *population):  # fmt: skip
         engine_segment(init, increment, step, model, betas, tunes, rows, n_sweeps,
-                       transition_at_end, n_cache, scratch_shape, *population)  # fmt: skip
+                       transition_at_end, scratch_shape, *population)  # fmt: skip
 
     return kernel
 
@@ -148,7 +147,7 @@ class EngineRunner:
     def advance(self, betas, transition_at_end, states, streams, log_w) -> None:
         n = states.shape[0]
         table = np.ascontiguousarray(betas, dtype=np.float64)[None, :]
-        tunes = np.zeros((1, table.shape[1], 0))
+        tunes = np.zeros((1, table.shape[1]))
         self.kernel(self.model, table, tunes, self.rows[:n], self.n_sweeps,
                     bool(transition_at_end), self.scratch_shape, states, streams, log_w,
                     self.chain_state[:n], self.stats[:n])  # fmt: skip

@@ -1,6 +1,5 @@
 """Numba kernels for continuous targets: normal draws, the tempered density, the built-in
-transitions (random-walk Metropolis, MALA, HMC) and their functions for the population engine
-(:mod:`partition.engine`).
+transitions (random-walk Metropolis, MALA, HMC) and the AIS segment driver.
 
 The tempered density between the Gaussian base (unnormalised ``log b(x) = -(x - m)' P (x - m)
 / 2``; a diagonal ``P`` is passed as its diagonal, shape ``(1, d)``) and the target
@@ -27,7 +26,7 @@ Wichura's (1988) algorithm AS 241 (``PPND16``, relative error below 1e-15 agains
 the central 85%, one ``log`` and ``sqrt`` in the tails, against a ``log``, ``sqrt`` and
 ``cos`` per normal), and a fixed count of one uniform per normal keeps steps replayable.
 
-A step written outside the package with this signature plugs into the same engine.
+A step written outside the package with this signature plugs into the same driver.
 """
 
 from __future__ import annotations
@@ -292,60 +291,65 @@ def hmc_step(
     return counter, accept, n_leapfrog
 
 
-# --------------------------------------------------------------- the engine's functions
-# (see :mod:`partition.engine`). ``model`` is ``(step, log_prob, grad_log_prob, mean,
-# precision, params, jitter, needs_grad)``: the transition's step (the signature above) and
-# the density travel in it, so one compiled segment serves every step. The cache is
-# ``[log p*(x), log b(x), grad (d), the step's params]`` (``2 + d + len(params)``), the
-# scratch the step's ``(5, d)``; the statistics are the acceptance probabilities, the steps,
-# and the calls of ``log_prob`` and of ``grad_log_prob``. ``tune[0]`` is the step size at
-# the temperature; with ``jitter > 0`` each step's size is ``tune[0] exp(-jitter u)``, ``u``
-# the chain's next uniform (drawn before the step's own).
+@numba.njit(parallel=True, nogil=True, error_model="numpy")
+def ais_continuous(
+    step, log_prob, grad_log_prob, needs_grad, mean, precision, betas, step_sizes, params,
+    jitter, n_sweeps, transition_at_end, states, streams, log_w, stats,
+):  # fmt: skip
+    """A segment of AIS for every chain (one ``prange`` task per chain).
 
-
-@numba.njit(nogil=True, error_model="numpy")
-def density_init(model, x, cache, scratch, stats):  # noqa: ARG001 - the engine's protocol
-    """The densities (and the gradient, when the step needs it) at ``x``."""
-    log_prob, grad_log_prob, mean, precision, params, needs_grad = (
-        model[1], model[2], model[3], model[4], model[5], model[7]
-    )  # fmt: skip
-    d = x.shape[0]
-    cache[0] = log_prob(x)
-    cache[1] = log_base(x, mean, precision)
-    grad = cache[2 : 2 + d]
-    grad[:] = 0.0
-    if needs_grad:
-        grad_log_prob(x, grad)
-        stats[3] += 1.0
-    cache[2 + d :] = params
-    stats[2] += 1.0
-
-
-@numba.njit(nogil=True, error_model="numpy")
-def density_increment(model, x, cache, beta_prev, beta, scratch):  # noqa: ARG001
-    """``(beta - beta_prev) (log p*(x) - log b(x))``."""
-    return (beta - beta_prev) * (cache[0] - cache[1])
-
-
-@numba.njit(nogil=True, error_model="numpy")
-def density_step(model, x, cache, beta, tune, key, gamma, counter, scratch, chain_state, stats):  # noqa: ARG001
-    """The transition's step at ``beta`` with the temperature's step size ``tune[0]``."""
-    step, log_prob, grad_log_prob, mean, precision, _, jitter, _ = model
-    d = x.shape[0]
-    p = cache[2 + d :]
-    p[0] = tune[0]
-    if jitter > 0.0:
-        counter += np.uint64(1)
-        p[0] = tune[0] * math.exp(-jitter * uniform_at(key, gamma, counter))
-    counter, acc, calls = step(
-        log_prob, grad_log_prob, x, cache[:2], cache[2 : 2 + d], beta, mean, precision, p,
-        key, gamma, counter, scratch,
-    )  # fmt: skip
-    stats[0] += acc
-    stats[1] += 1.0
-    stats[2] += 1.0
-    stats[3] += calls
-    return counter
+    Same contract as the RBM drivers: for ``k = 1 .. len(betas) - 1`` add ``(beta_k -
+    beta_{k-1}) (log p*(x) - log b(x))`` to ``log_w``, then ``n_sweeps`` steps at ``beta_k``
+    with step size ``step_sizes[k]`` (not after the last beta unless ``transition_at_end``);
+    with ``jitter > 0`` each step's size is ``step_sizes[k] exp(-jitter u)``, ``u`` the
+    chain's next uniform (drawn before the step's own).
+    ``stats[c]`` accumulates the acceptance probabilities, the steps, and the calls of
+    ``log_prob`` and of ``grad_log_prob``. (Compiled per ``step`` and density: functions
+    passed as arguments are not cached by numba, so each process compiles once.)
+    """
+    n_chains, d = states.shape
+    n_betas = betas.shape[0]
+    for c in numba.prange(n_chains):
+        x = states[c]
+        key = streams[c, 0]
+        gamma = streams[c, 1]
+        counter = streams[c, 2]
+        cache = np.empty(2)
+        cache[0] = log_prob(x)
+        cache[1] = log_base(x, mean, precision)
+        grad = np.zeros(d)
+        if needs_grad:
+            grad_log_prob(x, grad)
+        scratch = np.empty((5, d))
+        p = params.copy()
+        total = 0.0
+        accepted = 0.0
+        n_steps = 0
+        n_grad = 1 if needs_grad else 0
+        n_evals = 1
+        for k in range(1, n_betas):
+            total += (betas[k] - betas[k - 1]) * (cache[0] - cache[1])
+            if k == n_betas - 1 and not transition_at_end:
+                break
+            p[0] = step_sizes[k]
+            for _ in range(n_sweeps):
+                if jitter > 0.0:
+                    counter += np.uint64(1)
+                    p[0] = step_sizes[k] * math.exp(-jitter * uniform_at(key, gamma, counter))
+                counter, acc, calls = step(
+                    log_prob, grad_log_prob, x, cache, grad, betas[k], mean, precision, p,
+                    key, gamma, counter, scratch,
+                )  # fmt: skip
+                accepted += acc
+                n_steps += 1
+                n_grad += calls
+                n_evals += 1
+        log_w[c] += total
+        streams[c, 2] = counter
+        stats[c, 0] += accepted
+        stats[c, 1] += n_steps
+        stats[c, 2] += n_evals
+        stats[c, 3] += n_grad
 
 
 @numba.njit(nogil=True, error_model="numpy")

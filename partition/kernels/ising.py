@@ -112,9 +112,11 @@ def sample_uniform_spins(spins, state):
 
 
 @jit(inline="always")
-def ising_init(model, s, cache, scratch, stats):  # noqa: ARG001 - the engine's protocol
-    """``cache[0] = E(s)``."""
+def ising_init(model, s, scratch, stats):  # noqa: ARG001 - the engine's protocol
+    """The cache: ``[E(s)]``."""
+    cache = np.empty(1)
     cache[0] = _energy(s, model[0], model[1], model[2], model[3])
+    return cache
 
 
 @jit(inline="always")
@@ -157,7 +159,7 @@ def heat_bath_segment(
         r = rows[c]
         total, s = run_chain(
             ising_init, ising_increment, heat_bath_step, model, betas[r], tunes[r], n_sweeps,
-            transition_at_end, states[c], streams[c], chain_state[c], 1, scratch_shape,
+            transition_at_end, states[c], streams[c], chain_state[c], scratch_shape,
             stats.shape[1],
         )  # fmt: skip
         log_w[c] += total
@@ -174,7 +176,7 @@ def metropolis_segment(
         r = rows[c]
         total, s = run_chain(
             ising_init, ising_increment, metropolis_step, model, betas[r], tunes[r], n_sweeps,
-            transition_at_end, states[c], streams[c], chain_state[c], 1, scratch_shape,
+            transition_at_end, states[c], streams[c], chain_state[c], scratch_shape,
             stats.shape[1],
         )  # fmt: skip
         log_w[c] += total

@@ -304,9 +304,9 @@ def ais_batched(
 
 
 @jit(inline="always")
-def rbm_init(model, v, cache, scratch, stats):  # noqa: ARG001 - the engine's protocol
-    """Nothing to cache: the increment works from ``v`` alone."""
-    return
+def rbm_init(model, v, scratch, stats):  # noqa: ARG001 - the engine's protocol
+    """Nothing to cache (an empty array): the increment works from ``v`` alone."""
+    return np.empty(0)
 
 
 @jit(reassoc=True, inline="always")
@@ -359,7 +359,7 @@ def gibbs_engine_segment(
         r = rows[c]
         total, _ = run_chain(
             rbm_init, rbm_increment, rbm_gibbs_step, model, betas[r], tunes[r], n_sweeps,
-            transition_at_end, states[c], streams[c], chain_state[c], 0, scratch_shape,
+            transition_at_end, states[c], streams[c], chain_state[c], scratch_shape,
             stats.shape[1],
         )  # fmt: skip
         log_w[c] += total

@@ -111,7 +111,7 @@ class IsingAnnealingPath:
             return heat_bath_segment
         if step is metropolis_step:
             return metropolis_segment
-        return bind(ising_init, ising_increment, step, 1)
+        return bind(ising_init, ising_increment, step)
 
     @contextmanager
     def runner(self, n_chains: int, n_sweeps: int, betas=None):  # noqa: ARG002 - protocol

@@ -250,7 +250,7 @@ class RBMAnnealingPath:
         if driver == "engine":
             t = self.transition
             builtin = isinstance(t, BlockGibbs)
-            kernel = gibbs_engine_segment if builtin else bind(rbm_init, rbm_increment, t.step, 0)
+            kernel = gibbs_engine_segment if builtin else bind(rbm_init, rbm_increment, t.step)
             runner = EngineRunner(
                 kernel, self.engine_model(), (3, max(m.n_visible, m.n_hidden)), n_chains,
                 n_sweeps, 0 if builtin else len(t.stats), 0 if builtin else t.n_chain_state,

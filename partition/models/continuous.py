@@ -16,12 +16,9 @@ import numba
 import numpy as np
 
 from partition._validation import as_real_array, check_int
-from partition.engine import engine_segment
 from partition.kernels.continuous import (
     adapt_step_sizes,
-    density_increment,
-    density_init,
-    density_step,
+    ais_continuous,
     no_gradient,
     stream_uniforms,
 )
@@ -528,14 +525,10 @@ class LogDensityPath:
 
     def _compiled(self, betas, sizes, params, n_sweeps, more, states, streams, log_w, stats):
         m, base, t = self.model, self.model.base, self.transition
-        model = (t.step, m.log_prob, self._kernel_gradient(), base.mean, base.kernel_precision,
-                 params, _jitter(t), bool(t.needs_gradient))  # fmt: skip
-        n = states.shape[0]
-        engine_segment(
-            density_init, density_increment, density_step, model, betas[None, :],
-            sizes[None, :, None], np.zeros(n, dtype=np.int64), n_sweeps, more,
-            2 + m.dim + params.shape[0], (5, m.dim), states, streams, log_w, np.zeros((n, 0)),
-            stats,
+        grad = self._kernel_gradient()
+        ais_continuous(
+            t.step, m.log_prob, grad, bool(t.needs_gradient), base.mean, base.kernel_precision,
+            betas, sizes, params, _jitter(t), n_sweeps, more, states, streams, log_w, stats,
         )  # fmt: skip
 
     def _numpy_segment(self, betas, sizes, params, n_sweeps, more, states, streams, log_w, stats):

@@ -41,7 +41,7 @@ def _segment(model, betas, n_sweeps, transition_at_end, metropolis, spins, state
     kernel = metropolis_segment if metropolis else heat_bath_segment
     kernel(
         (p.indptr, p.indices, p.couplings, p.fields, order, class_ptr), table,
-        np.zeros((*table.shape, 0)), rows, n_sweeps, transition_at_end,
+        np.zeros(table.shape), rows, n_sweeps, transition_at_end,
         (2, int(np.max(np.diff(class_ptr)))), spins, state, log_w, np.zeros((n, 0)), stats,
     )  # fmt: skip
     return log_w, stats[:, 0]
@@ -205,7 +205,7 @@ def test_the_generic_engine_runs_the_built_in_step_bit_for_bit():
     engine_segment(
         ising_init, ising_increment, heat_bath_step,
         (p.indptr, p.indices, p.couplings, p.fields, order, class_ptr), betas[None, :],
-        np.zeros((1, betas.size, 0)), np.zeros(5, dtype=np.int64), 3, True, 1,
+        np.zeros((1, betas.size)), np.zeros(5, dtype=np.int64), 3, True,
         (2, int(np.max(np.diff(class_ptr)))), spins, state, log_w2, np.zeros((5, 0)), stats,
     )  # fmt: skip
     np.testing.assert_array_equal(spins, s1)
