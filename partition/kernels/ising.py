@@ -181,3 +181,18 @@ def metropolis_segment(
         )  # fmt: skip
         log_w[c] += total
         stats[c, 0] += s[0]
+
+
+@jit(parallel=True)
+def local_fields(indptr, indices, couplings, spins, out):
+    """``out[i, c] = sum_j J_ij s_cj`` over the neighbour lists in list order: the sums of
+    the CSR product ``J @ spins.T`` (SciPy's ``csr_matvecs``, the same additions in the same
+    order) without its copies of the transposes; a ``prange`` over chains."""
+    n_chains, n_spins = spins.shape
+    for c in numba.prange(n_chains):
+        s = spins[c]
+        for i in range(n_spins):
+            total = 0.0
+            for p in range(indptr[i], indptr[i + 1]):
+                total += couplings[p] * s[indices[p]]
+            out[i, c] = total

@@ -20,6 +20,7 @@ from partition.kernels.ising import (
     heat_bath_step,
     ising_increment,
     ising_init,
+    local_fields,
     metropolis_segment,
     metropolis_step,
     sample_uniform_spins,
@@ -72,14 +73,15 @@ class IsingAnnealingPath:
 
     def log_f_function(self, states: np.ndarray):
         """``beta -> log_f(states, beta)`` with the energies computed once, as
-        ``-s' J s / 2 - h' s`` by a sparse product over the neighbour lists (the
-        reference's gather over bonds takes 80 ms for 1,000 states of 32 x 32 spins)."""
-        from scipy.sparse import csr_matrix
-
-        p, n = self.params, self.model.n_spins
-        coupling = csr_matrix((p.couplings, p.indices, p.indptr), shape=(n, n))
-        states = np.asarray(states, dtype=np.float64)
-        fields = (coupling @ states.T).T
+        ``-s' J s / 2 - h' s`` with the local fields ``J s`` summed over the neighbour lists
+        by a kernel (:func:`~partition.kernels.ising.local_fields`; SciPy's sparse product
+        took 15 ms for 1,000 states of 32 x 32 spins, most of it copying transposes, the
+        reference's gather over bonds 80 ms)."""
+        p = self.params
+        states = np.ascontiguousarray(states, dtype=np.float64)
+        fields = np.empty((states.shape[1], states.shape[0]))  # J s', as SciPy's product
+        local_fields(p.indptr, p.indices, p.couplings, states, fields)
+        fields = fields.T  # the layout decides einsum's order of additions: keep it
         energy = -0.5 * np.einsum("ij,ij->i", states, fields) - states @ p.fields
         return lambda beta: -beta * energy
 
