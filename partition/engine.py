@@ -40,7 +40,7 @@ own steps in cached kernels of a few lines, each a ``prange`` over chains callin
 and the kernel is cached on disk).
 
 The continuous family (:class:`~partition.LogDensity`) keeps its own driver
-(:func:`partition.kernels.continuous.ais_continuous`) for now: its steps have their own
+(``partition.kernels.continuous.ais_continuous``) for now: its steps have their own
 signature (the density and its gradient are arguments), and an adapter from it to this one
 is a function call per step that cost 25% of a random-walk step on the 6-d mixture (about
 45 ns a step at one thread, measured; numba did not inline it).
@@ -125,10 +125,10 @@ class EngineRunner:
     segment's temperatures (one row), with its transition state and statistics kept here
     for the whole run.
 
-    ``kernel`` is a family's cached kernel or :func:`bind`'s; ``stats`` (``(n_chains,
-    n_stats)``) and ``chain_state`` (``(n_chains, n_chain_state)``, zeros at the start) are
-    summed over and carried through the run's calls; ``n_steps`` counts the steps made
-    over all chains.
+    ``kernel`` is a family's cached kernel or :func:`partition.engine.bind`'s; ``stats``
+    (``(n_chains, n_stats)``) and ``chain_state`` (``(n_chains, n_chain_state)``, zeros at
+    the start) are summed over and carried through the run's calls; ``n_steps`` counts the
+    steps made over all chains.
     """
 
     def __init__(self, kernel, model, scratch_shape, n_chains: int, n_sweeps: int,

@@ -49,6 +49,8 @@ def _checks() -> dict:
     def own(ns):
         assert ns["mine"].info["transition"] == "my walk"
         assert ns["est"].info["transition"] == "hmc"
+        assert ns["on_lattice"].info["transition"] == "index metropolis"
+        assert 0.0 < ns["on_lattice"].info["acceptance_rate"] < 1.0
 
     def benchmark(ns):
         assert ns["system"].log_z > 952
