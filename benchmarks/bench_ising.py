@@ -19,23 +19,29 @@ from benchmarks.baselines import ising_checkerboard_numpy
 from benchmarks.bench_exact import thread_counts  # noqa: F401 - same thread settings
 from benchmarks.harness import Case
 from partition.kernels._random import seed_streams
-from partition.kernels.ising import sample_uniform_spins, sweeps
-from partition.models._ising_ais import sweep_order
+from partition.kernels.ising import sample_uniform_spins
 from partition.models.ising import critical_coupling
 
 KC = critical_coupling()
 
 
 def _kernel(model, n_chains, n_sweeps, metropolis):
-    p = model.params
-    order, class_ptr = sweep_order(model)
+    """``n_sweeps`` sweeps at beta = 1 by the engine's cached kernel: a segment of two equal
+    temperatures with the transition at its end (it also computes each chain's energy once,
+    as a segment does)."""
+    path = model.annealing_path(transition="metropolis" if metropolis else "gibbs")
+    kernel, engine_model = path.segment_kernel(), path.engine_model()
+    scratch_shape = (2, int(np.max(np.diff(path.class_ptr))))
     state, _ = seed_streams(np.random.default_rng(0), n_chains)
     spins = np.empty((n_chains, model.n_spins))
     sample_uniform_spins(spins, state)
+    betas, tunes = np.ones((1, 2)), np.zeros((1, 2))
+    rows, log_w = np.zeros(n_chains, dtype=np.int64), np.zeros(n_chains)
+    chain_state, stats = np.zeros((n_chains, 0)), np.zeros((n_chains, 1))
 
     def run() -> float:
-        sweeps(p.indptr, p.indices, p.couplings, p.fields, order, class_ptr, 1.0, n_sweeps,
-               metropolis, spins, state)  # fmt: skip
+        kernel(engine_model, betas, tunes, rows, n_sweeps, True, scratch_shape, spins, state,
+               log_w, chain_state, stats)  # fmt: skip
         return float(spins.mean())
 
     return run
