@@ -55,22 +55,17 @@ def _family_class(family: str) -> type:
 
 
 def _transition_factories() -> dict[str, Callable[[], Any]]:
-    from partition import transitions as t
-
-    return {
-        "block-gibbs": t.BlockGibbs,
-        "heat-bath": t.HeatBath,
-        "metropolis": t.Metropolis,
-        "rwm": t.RandomWalk,
-        "mala": t.MALA,
-        "hmc": t.HMC,
-    }
+    """Every family's built-in transitions (``Family.transitions()``), in family order."""
+    out: dict[str, Callable[[], Any]] = {}
+    for family in FAMILIES:
+        out.update(_family_class(family).transitions())
+    return out
 
 
-#: The built-in transitions by name (each applies to some families: RBMs take block Gibbs,
-#: Ising models heat bath and Metropolis, continuous densities random-walk Metropolis,
-#: MALA and HMC).
-TRANSITIONS = ("block-gibbs", "heat-bath", "metropolis", "rwm", "mala", "hmc")
+#: The built-in transitions by name, read from the families (``Family.transitions()``):
+#: RBMs take block Gibbs, Ising models heat bath and Metropolis, continuous densities
+#: random-walk Metropolis, MALA and HMC.
+TRANSITIONS = tuple(_transition_factories())
 
 
 def make_transition(name: str):
@@ -85,7 +80,7 @@ def make_transition(name: str):
     factories = _transition_factories()
     if not isinstance(name, str) or name not in factories:
         raise ValueError(
-            f"unknown transition {name!r}; the built-in ones are {', '.join(TRANSITIONS)}"
+            f"unknown transition {name!r}; the built-in ones are {', '.join(factories)}"
         )
     return factories[name]()
 
@@ -404,6 +399,6 @@ def get(name: str) -> TestSystem:
     return TestSystem(
         name=name,
         family=family,
-        cost_unit="evaluations" if family == "continuous" else "sweeps",
+        cost_unit=_family_class(family).cost_unit,
         **build(),
     )

@@ -230,3 +230,22 @@ def test_a_system_with_a_typo_in_its_options_or_a_wrong_family_is_refused():
     wrong = "family='ising' is for IsingModel models, but model is a BernoulliRBM"
     with pytest.raises(ValueError, match=re.escape(wrong)):
         pt.testsystems.TestSystem(**common, family="ising")
+
+
+def test_the_built_in_transitions_are_read_from_the_families():
+    """``TRANSITIONS`` is the union of the families' ``transitions()``; each family takes
+    its own on its path and no other's, and the cost unit comes from the family."""
+    from partition.testsystems import FAMILIES, TRANSITIONS, _family_class
+
+    systems = {s.family: s for s in map(pt.testsystems.get, pt.testsystems.names())}
+    declared = set()
+    for family in FAMILIES:
+        kind = _family_class(family)
+        own = kind.transitions()
+        declared |= set(own)
+        system = systems[family]
+        assert system.cost_unit == kind.cost_unit
+        assert set(system.transitions) == set(own)
+        for name in TRANSITIONS:
+            assert system.accepts(name) == (name in own), (family, name)
+    assert declared == set(TRANSITIONS)

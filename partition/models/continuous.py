@@ -306,6 +306,18 @@ class LogDensity:
             raise ValueError(f"{name} must have shape (n, {self.dim}), got {arr.shape}")
         return arr
 
+    #: What the benchmark counts as a run's cost: evaluations of the log density and of its
+    #: gradient, counted over all chains.
+    cost_unit = "evaluations"
+
+    @staticmethod
+    def transitions() -> dict:
+        """The built-in transitions this family takes (random-walk Metropolis, MALA and HMC), by the
+        names the benchmark and ``partition bench`` use: name -> a class that makes one."""
+        from partition import transitions as t
+
+        return {"rwm": t.RandomWalk, "mala": t.MALA, "hmc": t.HMC}
+
     def annealing_path(self, *, transition=None, **options):
         """The geometric path from ``base`` to the density.
 

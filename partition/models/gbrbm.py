@@ -344,6 +344,18 @@ class GaussianBernoulliRBM:
         )
         return v, h
 
+    #: What the benchmark counts as a run's cost: transitions (a sweep over the units each),
+    #: counted over all chains.
+    cost_unit = "sweeps"
+
+    @staticmethod
+    def transitions() -> dict:
+        """The built-in transitions this family takes (block Gibbs), by the
+        names the benchmark and ``partition bench`` use: name -> a class that makes one."""
+        from partition import transitions as t
+
+        return {"block-gibbs": t.BlockGibbs}
+
     def annealing_path(self, *, transition=None, base=None, data=None):
         """The path from the base ``N(b_A, s^2)`` (no couplings, hidden units uniform) to
         the model, run by block Gibbs (:class:`~partition.transitions.BlockGibbs`).

@@ -459,6 +459,18 @@ class IsingModel:
 
         return exact_ising_log_z(self, max_terms=max_terms, progress=progress)
 
+    #: What the benchmark counts as a run's cost: transitions (a sweep over the units each),
+    #: counted over all chains.
+    cost_unit = "sweeps"
+
+    @staticmethod
+    def transitions() -> dict:
+        """The built-in transitions this family takes (heat bath and Metropolis), by the
+        names the benchmark and ``partition bench`` use: name -> a class that makes one."""
+        from partition import transitions as t
+
+        return {"heat-bath": t.HeatBath, "metropolis": t.Metropolis}
+
     def annealing_path(self, *, transition=None, **options):
         """``exp(-beta E(s))`` from independent fair spins at ``beta = 0``.
 

@@ -363,6 +363,18 @@ class BernoulliRBM:
             raise ValueError(f"{name} must hold at least one row")
         return rows
 
+    #: What the benchmark counts as a run's cost: transitions (a sweep over the units each),
+    #: counted over all chains.
+    cost_unit = "sweeps"
+
+    @staticmethod
+    def transitions() -> dict:
+        """The built-in transitions this family takes (block Gibbs), by the
+        names the benchmark and ``partition bench`` use: name -> a class that makes one."""
+        from partition import transitions as t
+
+        return {"block-gibbs": t.BlockGibbs}
+
     def annealing_path(
         self, *, transition=None, base=None, data=None, dtype=np.float64, driver="auto",
         device="cpu",
