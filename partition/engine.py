@@ -145,11 +145,23 @@ class EngineRunner:
         self.n_steps = 0
 
     def advance(self, betas, transition_at_end, states, streams, log_w) -> None:
+        """The segment ``betas`` for every chain (the annealing driver's call)."""
         n = states.shape[0]
-        table = np.ascontiguousarray(betas, dtype=np.float64)[None, :]
-        tunes = np.zeros((1, table.shape[1]))
-        self.kernel(self.model, table, tunes, self.rows[:n], self.n_sweeps,
-                    bool(transition_at_end), self.scratch_shape, states, streams, log_w,
-                    self.chain_state[:n], self.stats[:n])  # fmt: skip
-        temperatures = max(len(betas) - (1 if transition_at_end else 2), 0)
+        self.advance_rows(np.asarray(betas, dtype=np.float64)[None, :], self.rows[:n],
+                          transition_at_end, states, streams, log_w)  # fmt: skip
+
+    def advance_rows(self, table, rows, transition_at_end, states, streams, log_w) -> None:
+        """Chain ``c`` through row ``rows[c]`` of the temperature table ``(n_rows,
+        n_betas)``: chains at their own temperatures in one kernel call (parallel
+        tempering's rounds; equal, chain for chain, to one call per row)."""
+        table = np.ascontiguousarray(table, dtype=np.float64)
+        rows = np.ascontiguousarray(rows, dtype=np.int64)
+        n = states.shape[0]
+        if table.ndim != 2 or rows.shape != (n,) or np.any((rows < 0) | (rows >= len(table))):
+            raise ValueError("rows must give each chain a row of the (n_rows, n_betas) table")
+        tunes = np.zeros(table.shape)
+        self.kernel(self.model, table, tunes, rows, self.n_sweeps, bool(transition_at_end),
+                    self.scratch_shape, states, streams, log_w, self.chain_state[:n],
+                    self.stats[:n])  # fmt: skip
+        temperatures = max(table.shape[1] - (1 if transition_at_end else 2), 0)
         self.n_steps += temperatures * self.n_sweeps * n

@@ -196,3 +196,35 @@ def test_an_rbm_step_of_your_own_is_refused_where_it_cannot_run():
         pt.ais(rbm, transition=_rbm_step(), dtype=np.float32, schedule=10, n_chains=10)
     with pytest.raises(ValueError, match=r"pt\.transitions\.Step"):
         pt.ais(rbm, transition="metropolis", schedule=10, n_chains=10)
+
+
+@pytest.mark.parametrize(
+    ("model", "options"),
+    [(_frustrated_ising(), {}), (pt.BernoulliRBM.random(9, 5, rng=1), {"driver": "engine"})],
+    ids=["ising", "rbm"],
+)
+def test_a_runner_moves_chains_at_their_own_temperatures(model, options):
+    """``advance_rows``: each chain on its own row of a temperature table in one call equals
+    the calls of one row each, chain for chain (states, streams and log weights)."""
+    from partition.kernels._random import seed_streams
+
+    path = model.annealing_path(**options)
+    table = np.array([np.linspace(0.0, 0.4, 5), np.linspace(0.4, 0.8, 5), np.linspace(0.8, 1, 5)])
+    rows = np.array([1, 2, 0, 0, 2, 1, 1, 0])
+    n = rows.size
+    streams, _ = seed_streams(np.random.default_rng(2), n)
+    states = path.new_states(n)
+    path.sample_base(states, streams)
+    mixed = (states.copy(), streams.copy(), np.zeros(n))
+    with path.runner(n, 2, table[0]) as runner:
+        runner.advance_rows(table, rows, True, *mixed)
+    for r in range(len(table)):
+        mine = np.flatnonzero(rows == r)
+        alone = (states[mine].copy(), streams[mine].copy(), np.zeros(mine.size))
+        with path.runner(mine.size, 2, table[r]) as runner:
+            runner.advance(table[r], True, *alone)
+        for got, want in zip(mixed, alone, strict=True):
+            np.testing.assert_array_equal(got[mine], want)
+    assert len(set(mixed[2].tolist())) == n  # the rows differ: the test can tell them apart
+    with path.runner(n, 2, table[0]) as runner, pytest.raises(ValueError, match="rows"):
+        runner.advance_rows(table, rows + 1, True, *mixed)
