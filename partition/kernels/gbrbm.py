@@ -206,3 +206,43 @@ def ais_gbrbm(
                 counter += np.uint64(n_hidden + n_visible)
         state[c, 2] = counter
         log_w[c] += total
+
+
+# --------------------------------------------------------------- the engine's functions
+# (see :mod:`partition.engine`), for a step given by the user. ``model`` is ``(weights,
+# weights_t, visible_bias, hidden_bias, sigma, base_mean, inv_var)`` (``inv_var = 1 /
+# sigma^2``); the cache is empty (the increment works from ``v``); the scratch is ``(3,
+# max(n_visible, n_hidden))``.
+
+
+@jit(inline="always")
+def gbrbm_init(model, v, scratch, stats):  # noqa: ARG001 - the engine's protocol
+    """Nothing to cache (an empty array)."""
+    return np.empty(0)
+
+
+@jit(reassoc=True, inline="always")
+def gbrbm_increment(model, v, cache, beta_prev, beta, scratch):  # noqa: ARG001
+    """``log f_beta(v) - log f_beta_prev(v)``: ``-(beta - beta_prev) (q_B - q_A)`` plus the
+    hidden units' softplus sums (as the fused driver)."""
+    weights, visible_bias, hidden_bias, base_mean, inv_var = (
+        model[0], model[2], model[3], model[5], model[6]
+    )  # fmt: skip
+    n_visible = v.shape[0]
+    n_hidden = hidden_bias.shape[0]
+    act = scratch[0, :n_hidden]
+    for j in range(n_hidden):
+        act[j] = hidden_bias[j]
+    q_gap = 0.0
+    for i in range(n_visible):
+        x = v[i] * inv_var[i]
+        row = weights[i]
+        for j in range(n_hidden):
+            act[j] += x * row[j]
+        d_b = v[i] - visible_bias[i]
+        d_a = v[i] - base_mean[i]
+        q_gap += 0.5 * (d_b * d_b - d_a * d_a) * inv_var[i]
+    return hidden_layer(
+        -((beta - beta_prev) * q_gap), act, beta, beta_prev, True, False, scratch[1, :n_hidden],
+        np.uint64(0), np.uint64(1), np.uint64(0),
+    )  # fmt: skip

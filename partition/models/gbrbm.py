@@ -35,6 +35,7 @@ from partition._validation import (
 )
 from partition.models.base import Runner, sweeps_in_segment
 from partition.models.rbm import random_rbm_arrays, rbm_arrays, softplus
+from partition.transitions import Step
 
 LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 #: Exact log Z and exact samples enumerate the hidden layer: at most this many units.
@@ -362,8 +363,14 @@ class GaussianBernoulliRBM:
 
         Parameters
         ----------
-        transition : {"gibbs"}, BlockGibbs or None
-            Block Gibbs, the only transition.
+        transition : {"gibbs"}, BlockGibbs, Step or None
+            Block Gibbs (the built-in transition), or a step of your own
+            (:class:`~partition.transitions.Step`, run on the population engine). A step
+            receives ``model = (weights, weights.T, visible_bias, hidden_bias, sigma,
+            base_mean, 1 / sigma^2)`` (the path is ``log f_beta(v) = -(1 - beta) q_A(v) -
+            beta q_B(v) + sum_j softplus(beta a_j(v))``, see
+            :mod:`partition.kernels.gbrbm`), the chain's visible units ``v`` (updated in
+            place), an empty ``cache`` and ``scratch`` ``(3, max(n_visible, n_hidden))``.
         base : {"model", "data"} or array_like, optional
             The base's mean ``b_A``: the model's visible bias ``b`` (``"model"``), the mean
             of ``data`` (``"data"``, the default when ``data`` is given), or a vector.
@@ -372,7 +379,7 @@ class GaussianBernoulliRBM:
         """
         from partition.transitions import block_gibbs
 
-        transition = block_gibbs(transition, "Gaussian-Bernoulli RBMs")
+        transition = block_gibbs(transition, "Gaussian-Bernoulli RBMs", steps=True)
         if data is not None:
             data = self.validate_states(data, "data")
         if base is None:
@@ -461,12 +468,18 @@ class GBRBMAnnealingPath:
 
     @contextmanager
     def runner(self, n_chains: int, n_sweeps: int, betas=None):  # noqa: ARG002 - protocol
-        """The fused per-chain kernel; ``info`` gets ``n_steps`` and ``acceptance_rate``."""
+        """The fused per-chain kernel (block Gibbs), or the population engine with a step
+        of your own; ``info`` gets ``n_steps`` and ``acceptance_rate`` (a step of yours:
+        what its ``report`` gives, and its ``chain_state``)."""
         from partition.kernels.gbrbm import ais_gbrbm
 
         m = self.model
         work = 2.0 * n_chains * m.n_visible * m.n_hidden * n_sweeps
         length = int(max(1, min(500, _SEGMENT_WORK // max(work, 1.0))))
+        t = self.transition
+        if isinstance(t, Step):
+            yield from self._engine_runner(n_chains, n_sweeps, length)
+            return
         info: dict[str, Any] = {"driver": "fused"}
         tally = {"sweeps": 0}
 
@@ -480,3 +493,22 @@ class GBRBMAnnealingPath:
 
         yield Runner(advance, length, info)
         info.update(n_steps=tally["sweeps"], acceptance_rate=1.0, threads=numba.get_num_threads())
+
+    def _engine_runner(self, n_chains: int, n_sweeps: int, length: int):
+        from partition.engine import EngineRunner, bind
+        from partition.kernels.gbrbm import gbrbm_increment, gbrbm_init
+
+        m, t = self.model, self.transition
+        model = (m.weights, self._weights_t, m.visible_bias, m.hidden_bias, m.sigma,
+                 self.base_mean, 1.0 / (m.sigma * m.sigma))  # fmt: skip
+        info: dict[str, Any] = {"driver": "engine"}
+        runner = EngineRunner(
+            bind(gbrbm_init, gbrbm_increment, t.step), model,
+            (3, max(m.n_visible, m.n_hidden)), n_chains, n_sweeps, len(t.stats),
+            t.n_chain_state, length, info,
+        )  # fmt: skip
+        yield runner
+        info["n_steps"] = runner.n_steps
+        info.update(t.report(runner.stats, runner.n_steps))
+        if runner.chain_state.shape[1]:
+            info["chain_state"] = runner.chain_state

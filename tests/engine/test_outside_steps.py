@@ -228,3 +228,40 @@ def test_a_runner_moves_chains_at_their_own_temperatures(model, options):
     assert len(set(mixed[2].tolist())) == n  # the rows differ: the test can tell them apart
     with path.runner(n, 2, table[0]) as runner, pytest.raises(ValueError, match="rows"):
         runner.advance_rows(table, rows + 1, True, *mixed)
+
+
+@numba.njit
+def gaussian_bernoulli_gibbs(model, v, cache, beta, tune, key, gamma, counter, scratch,
+                             chain_state, stats):  # fmt: skip
+    """Block Gibbs for a Gaussian-Bernoulli RBM written here: ``h | v`` by uniforms, then
+    ``v | h`` by normals (``fill_normals``), as the path's conditionals say."""
+    weights, visible_bias, hidden_bias, sigma, base_mean, inv_var = (
+        model[0], model[2], model[3], model[4], model[5], model[6]
+    )  # fmt: skip
+    n_visible, n_hidden = v.shape[0], hidden_bias.shape[0]
+    h = scratch[0, :n_hidden]
+    for j in range(n_hidden):
+        a = hidden_bias[j]
+        for i in range(n_visible):
+            a += v[i] * inv_var[i] * weights[i, j]
+        counter += np.uint64(1)
+        h[j] = 1.0 if uniform_at(key, gamma, counter) < 1.0 / (1.0 + np.exp(-beta * a)) else 0.0
+    z = scratch[1, :n_visible]
+    counter = pt.transitions.fill_normals(key, gamma, counter, z)
+    for i in range(n_visible):
+        mean = visible_bias[i]
+        for j in range(n_hidden):
+            mean += weights[i, j] * h[j]
+        v[i] = (1.0 - beta) * base_mean[i] + beta * mean + sigma[i] * z[i]
+    stats[0] += 1.0
+    return counter
+
+
+def test_a_users_gaussian_bernoulli_gibbs_step_estimates_log_z():
+    system = pt.testsystems.get("gbrbm-16x8")
+    step = pt.transitions.Step(gaussian_bernoulli_gibbs, name="my-gb-gibbs",
+                               stats=("acceptance",))  # fmt: skip
+    est = pt.ais(system.model, n_chains=300, schedule=300, transition=step, rng=1,
+                 **system.options)  # fmt: skip
+    assert est.info["driver"] == "engine" and est.info["acceptance_rate"] == 1.0
+    assert abs(est.log_z - system.log_z) < 4 * est.stderr, (est.log_z, system.log_z, est.stderr)
