@@ -18,6 +18,7 @@ import partition as pt
 from benchmarks.baselines import ising_checkerboard_numpy
 from benchmarks.bench_exact import thread_counts  # noqa: F401 - same thread settings
 from benchmarks.harness import Case
+from partition.engine import Population, Schedule
 from partition.kernels._random import seed_streams
 from partition.kernels.ising import sample_uniform_spins
 from partition.models.ising import critical_coupling
@@ -35,13 +36,12 @@ def _kernel(model, n_chains, n_sweeps, metropolis):
     state, _ = seed_streams(np.random.default_rng(0), n_chains)
     spins = np.empty((n_chains, model.n_spins))
     sample_uniform_spins(spins, state)
-    betas, tunes = np.ones((1, 2)), np.zeros((1, 2))
-    rows, log_w = np.zeros(n_chains, dtype=np.int64), np.zeros(n_chains)
-    chain_state, stats = np.zeros((n_chains, 0)), np.zeros((n_chains, 1))
+    schedule = Schedule(np.ones((1, 2)), np.zeros((1, 2)), n_sweeps, True)
+    population = Population(spins, state, np.zeros(n_chains), np.zeros(n_chains, dtype=np.int64),
+                            np.zeros((n_chains, 0)), np.zeros((n_chains, 1)))  # fmt: skip
 
     def run() -> float:
-        kernel(engine_model, betas, tunes, rows, n_sweeps, True, scratch_shape, spins, state,
-               log_w, chain_state, stats)  # fmt: skip
+        kernel(engine_model, schedule, population, scratch_shape)
         return float(spins.mean())
 
     return run

@@ -48,35 +48,70 @@ is a function call per step that cost 25% of a random-walk step on the 6-d mixtu
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 
 from partition._numba import jit
 
-__all__ = ["EngineRunner", "bind", "engine_segment", "run_chain"]
+__all__ = ["EngineRunner", "Population", "Schedule", "bind", "engine_segment", "run_chain"]
+
+
+class Schedule(NamedTuple):
+    """Where a segment takes the chains: numba takes it as one argument."""
+
+    #: ``(n_rows, n_betas)``: chain ``c`` walks row ``Population.rows[c]``.
+    betas: np.ndarray
+    #: ``(n_rows, n_betas)``: the per-temperature float each step receives (``tune``).
+    tunes: np.ndarray
+    #: Steps at each temperature.
+    n_sweeps: int
+    #: Whether the segment's last temperature gets its steps too.
+    transition_at_end: bool
+
+
+class Population(NamedTuple):
+    """The chains a segment moves, every array with a row per chain (updated in place)."""
+
+    #: ``(n_chains, n_units)``.
+    states: np.ndarray
+    #: ``(n_chains, 3)`` uint64: each chain's ``(key, gamma, counter)``.
+    streams: np.ndarray
+    #: ``(n_chains,)``: the segment's increments are added.
+    log_w: np.ndarray
+    #: ``(n_chains,)`` int64: each chain's row of ``Schedule.betas``.
+    rows: np.ndarray
+    #: ``(n_chains, n_chain_state)``: each chain's transition state, kept between calls.
+    chain_state: np.ndarray
+    #: ``(n_chains, n_stats)``: each chain's step statistics, summed over calls.
+    stats: np.ndarray
 
 
 @jit(inline="always")
-def run_chain(
-    init, increment, step, model, betas, tunes, n_sweeps, transition_at_end, x, stream,
-    chain_state, scratch_shape, n_stats,
-):  # fmt: skip
-    """Chain ``x`` through ``betas`` (1-D) with per-temperature ``tunes`` (1-D);
-    returns the log-weight increment and the chain's statistics of the call. ``stream`` is
-    the chain's ``(key, gamma, counter)``; its counter is advanced in place."""
+def run_chain(init, increment, step, model, schedule, population, c, scratch_shape):
+    """Chain ``c`` of ``population`` through its row of ``schedule``; returns the
+    log-weight increment and the chain's statistics of the call (its stream's counter is
+    advanced in place)."""
+    x = population.states[c]
+    stream = population.streams[c]
+    chain_state = population.chain_state[c]
+    r = population.rows[c]
+    betas = schedule.betas[r]
+    tunes = schedule.tunes[r]
     key = stream[0]
     gamma = stream[1]
     counter = stream[2]
     scratch = np.empty(scratch_shape)
-    stats = np.zeros(n_stats)
+    stats = np.zeros(population.stats.shape[1])
     cache = init(model, x, scratch, stats)
     n_betas = betas.shape[0]
     total = 0.0
     for k in range(1, n_betas):
         total += increment(model, x, cache, betas[k - 1], betas[k], scratch)
-        if k == n_betas - 1 and not transition_at_end:
+        if k == n_betas - 1 and not schedule.transition_at_end:
             break
-        for _ in range(n_sweeps):
+        for _ in range(schedule.n_sweeps):
             counter = step(
                 model, x, cache, betas[k], tunes[k], key, gamma, counter, scratch, chain_state,
                 stats,
@@ -86,36 +121,27 @@ def run_chain(
 
 
 @numba.njit(parallel=True, nogil=True, error_model="numpy")
-def engine_segment(
-    init, increment, step, model, betas, tunes, rows, n_sweeps, transition_at_end,
-    scratch_shape, states, streams, log_w, chain_state, stats,
-):  # fmt: skip
-    """A segment for every chain of the population (one ``prange`` task per chain): chain
-    ``c`` walks ``betas[rows[c]]`` with ``tunes[rows[c]]``; its increment is added to
-    ``log_w[c]`` and its statistics to ``stats[c]``. Compiled per ``(init, increment,
-    step)`` and not cached on disk (numba does not cache functions passed as arguments)."""
-    n_stats = stats.shape[1]
-    for c in numba.prange(states.shape[0]):
-        r = rows[c]
-        total, s = run_chain(
-            init, increment, step, model, betas[r], tunes[r], n_sweeps, transition_at_end,
-            states[c], streams[c], chain_state[c], scratch_shape, n_stats,
-        )  # fmt: skip
+def engine_segment(init, increment, step, model, schedule, population, scratch_shape):
+    """A segment for every chain of the population (one ``prange`` task per chain): its
+    increment is added to ``population.log_w[c]`` and its statistics to
+    ``population.stats[c]``. Compiled per ``(init, increment, step)`` and not cached on
+    disk (numba does not cache functions passed as arguments)."""
+    log_w = population.log_w
+    stats = population.stats
+    for c in numba.prange(population.states.shape[0]):
+        total, s = run_chain(init, increment, step, model, schedule, population, c, scratch_shape)
         log_w[c] += total
-        for i in range(n_stats):
+        for i in range(s.shape[0]):
             stats[c, i] += s[i]
 
 
 def bind(init, increment, step):
-    """A kernel with the signature of the families' cached ones, ``kernel(model, betas,
-    tunes, rows, n_sweeps, transition_at_end, scratch_shape, states, streams, log_w,
-    chain_state, stats)``, running :func:`engine_segment` with these functions (a step
-    given by the user)."""
+    """A kernel with the signature of the families' cached ones, ``kernel(model, schedule,
+    population, scratch_shape)``, running :func:`engine_segment` with these functions (a
+    step given by the user)."""
 
-    def kernel(model, betas, tunes, rows, n_sweeps, transition_at_end, scratch_shape,
-               *population):  # fmt: skip
-        engine_segment(init, increment, step, model, betas, tunes, rows, n_sweeps,
-                       transition_at_end, scratch_shape, *population)  # fmt: skip
+    def kernel(model, schedule, population, scratch_shape):
+        engine_segment(init, increment, step, model, schedule, population, scratch_shape)
 
     return kernel
 
@@ -159,9 +185,8 @@ class EngineRunner:
         n = states.shape[0]
         if table.ndim != 2 or rows.shape != (n,) or np.any((rows < 0) | (rows >= len(table))):
             raise ValueError("rows must give each chain a row of the (n_rows, n_betas) table")
-        tunes = np.zeros(table.shape)
-        self.kernel(self.model, table, tunes, rows, self.n_sweeps, bool(transition_at_end),
-                    self.scratch_shape, states, streams, log_w, self.chain_state[:n],
-                    self.stats[:n])  # fmt: skip
+        schedule = Schedule(table, np.zeros(table.shape), self.n_sweeps, bool(transition_at_end))
+        population = Population(states, streams, log_w, rows, self.chain_state[:n], self.stats[:n])
+        self.kernel(self.model, schedule, population, self.scratch_shape)
         temperatures = max(table.shape[1] - (1 if transition_at_end else 2), 0)
         self.n_steps += temperatures * self.n_sweeps * n

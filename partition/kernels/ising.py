@@ -150,37 +150,45 @@ def metropolis_step(model, s, cache, beta, tune, key, gamma, counter, scratch, c
 
 
 @jit(parallel=True, reassoc=True)
-def heat_bath_segment(
-    model, betas, tunes, rows, n_sweeps, transition_at_end, scratch_shape, states, streams,
-    log_w, chain_state, stats,
-):  # fmt: skip
+def heat_bath_segment(model, schedule, population, scratch_shape):
     """:func:`partition.engine.engine_segment` with the heat-bath step, compiled and cached."""
-    for c in numba.prange(states.shape[0]):
-        r = rows[c]
+    log_w = population.log_w
+    stats = population.stats
+    for c in numba.prange(population.states.shape[0]):
         total, s = run_chain(
-            ising_init, ising_increment, heat_bath_step, model, betas[r], tunes[r], n_sweeps,
-            transition_at_end, states[c], streams[c], chain_state[c], scratch_shape,
-            stats.shape[1],
-        )  # fmt: skip
+            ising_init,
+            ising_increment,
+            heat_bath_step,
+            model,
+            schedule,
+            population,
+            c,
+            scratch_shape,
+        )
         log_w[c] += total
-        stats[c, 0] += s[0]
+        for i in range(s.shape[0]):
+            stats[c, i] += s[i]
 
 
 @jit(parallel=True, reassoc=True)
-def metropolis_segment(
-    model, betas, tunes, rows, n_sweeps, transition_at_end, scratch_shape, states, streams,
-    log_w, chain_state, stats,
-):  # fmt: skip
+def metropolis_segment(model, schedule, population, scratch_shape):
     """:func:`partition.engine.engine_segment` with the Metropolis step, compiled and cached."""
-    for c in numba.prange(states.shape[0]):
-        r = rows[c]
+    log_w = population.log_w
+    stats = population.stats
+    for c in numba.prange(population.states.shape[0]):
         total, s = run_chain(
-            ising_init, ising_increment, metropolis_step, model, betas[r], tunes[r], n_sweeps,
-            transition_at_end, states[c], streams[c], chain_state[c], scratch_shape,
-            stats.shape[1],
-        )  # fmt: skip
+            ising_init,
+            ising_increment,
+            metropolis_step,
+            model,
+            schedule,
+            population,
+            c,
+            scratch_shape,
+        )
         log_w[c] += total
-        stats[c, 0] += s[0]
+        for i in range(s.shape[0]):
+            stats[c, i] += s[i]
 
 
 @jit(parallel=True)

@@ -350,16 +350,14 @@ def rbm_gibbs_step(model, v, cache, beta, tune, key, gamma, counter, scratch, ch
 
 
 @jit(parallel=True, reassoc=True)
-def gibbs_engine_segment(
-    model, betas, tunes, rows, n_sweeps, transition_at_end, scratch_shape, states, streams,
-    log_w, chain_state, stats,
-):  # fmt: skip
+def gibbs_engine_segment(model, schedule, population, scratch_shape):
     """:func:`partition.engine.engine_segment` with block Gibbs, compiled and cached."""
-    for c in numba.prange(states.shape[0]):
-        r = rows[c]
-        total, _ = run_chain(
-            rbm_init, rbm_increment, rbm_gibbs_step, model, betas[r], tunes[r], n_sweeps,
-            transition_at_end, states[c], streams[c], chain_state[c], scratch_shape,
-            stats.shape[1],
-        )  # fmt: skip
+    log_w = population.log_w
+    stats = population.stats
+    for c in numba.prange(population.states.shape[0]):
+        total, s = run_chain(
+            rbm_init, rbm_increment, rbm_gibbs_step, model, schedule, population, c, scratch_shape
+        )
         log_w[c] += total
+        for i in range(s.shape[0]):
+            stats[c, i] += s[i]

@@ -105,9 +105,10 @@ class IsingAnnealingPath:
         return (p.indptr, p.indices, p.couplings, p.fields, self.order, self.class_ptr)
 
     def segment_kernel(self):
-        """``kernel(model, betas, tunes, rows, n_sweeps, transition_at_end, scratch_shape,
-        states, streams, log_w, chain_state, stats)``: the cached kernel of a built-in step,
-        or the engine with the user's (:class:`~partition.transitions.Step`)."""
+        """``kernel(model, schedule, population, scratch_shape)``
+        (:class:`~partition.engine.Schedule`, :class:`~partition.engine.Population`): the
+        cached kernel of a built-in step, or the engine with the user's
+        (:class:`~partition.transitions.Step`)."""
         step = self.transition.step
         if step is heat_bath_step:
             return heat_bath_segment

@@ -7,7 +7,7 @@ from scipy.special import expit, logsumexp
 
 import partition as pt
 from partition._numba import jit
-from partition.engine import engine_segment
+from partition.engine import Population, Schedule, engine_segment
 from partition.kernels._random import fill_uniform, seed_streams
 from partition.kernels.ising import (
     heat_bath_segment,
@@ -40,10 +40,11 @@ def _segment(model, betas, n_sweeps, transition_at_end, metropolis, spins, state
     log_w, stats = np.zeros(n), np.zeros((n, 1))
     kernel = metropolis_segment if metropolis else heat_bath_segment
     kernel(
-        (p.indptr, p.indices, p.couplings, p.fields, order, class_ptr), table,
-        np.zeros(table.shape), rows, n_sweeps, transition_at_end,
-        (2, int(np.max(np.diff(class_ptr)))), spins, state, log_w, np.zeros((n, 0)), stats,
-    )  # fmt: skip
+        (p.indptr, p.indices, p.couplings, p.fields, order, class_ptr),
+        Schedule(table, np.zeros(table.shape), n_sweeps, transition_at_end),
+        Population(spins, state, log_w, rows, np.zeros((n, 0)), stats),
+        (2, int(np.max(np.diff(class_ptr)))),
+    )
     return log_w, stats[:, 0]
 
 
@@ -203,11 +204,14 @@ def test_the_generic_engine_runs_the_built_in_step_bit_for_bit():
     log_w, flips = _segment(model, betas, 3, True, False, s1, st1)
     log_w2, stats = np.zeros(5), np.zeros((5, 1))
     engine_segment(
-        ising_init, ising_increment, heat_bath_step,
-        (p.indptr, p.indices, p.couplings, p.fields, order, class_ptr), betas[None, :],
-        np.zeros((1, betas.size)), np.zeros(5, dtype=np.int64), 3, True,
-        (2, int(np.max(np.diff(class_ptr)))), spins, state, log_w2, np.zeros((5, 0)), stats,
-    )  # fmt: skip
+        ising_init,
+        ising_increment,
+        heat_bath_step,
+        (p.indptr, p.indices, p.couplings, p.fields, order, class_ptr),
+        Schedule(betas[None, :], np.zeros((1, betas.size)), 3, True),
+        Population(spins, state, log_w2, np.zeros(5, dtype=np.int64), np.zeros((5, 0)), stats),
+        (2, int(np.max(np.diff(class_ptr)))),
+    )
     np.testing.assert_array_equal(spins, s1)
     np.testing.assert_array_equal(state, st1)
     np.testing.assert_array_equal(log_w2, log_w)
