@@ -170,6 +170,15 @@ class EngineRunner:
         self.info = info
         self.n_steps = 0
 
+    def report(self, transition) -> dict:
+        """What a run with a user's :class:`~partition.transitions.Step` puts in ``info``:
+        ``n_steps``, the step's own ``report`` of its statistics, and ``chain_state`` when
+        it keeps any."""
+        out = {"n_steps": self.n_steps, **transition.report(self.stats, self.n_steps)}
+        if self.chain_state.shape[1]:
+            out["chain_state"] = self.chain_state
+        return out
+
     def advance(self, betas, transition_at_end, states, streams, log_w) -> None:
         """The segment ``betas`` for every chain (the annealing driver's call)."""
         n = states.shape[0]

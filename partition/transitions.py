@@ -336,18 +336,16 @@ class BlockGibbs:
         return path.block_gibbs_reference(states, beta, uniforms)
 
 
-def block_gibbs(transition, family: str, steps: bool = False):
-    """``transition`` as the RBM families take it: None, ``"gibbs"`` or a
-    :class:`BlockGibbs` (and, with ``steps``, a :class:`Step` of the user's); anything else
-    is refused naming ``family``."""
+def block_gibbs(transition, family: str):
+    """``transition`` as the RBM families take it: None, ``"gibbs"``, a :class:`BlockGibbs`
+    or a :class:`Step` of the user's; anything else is refused naming ``family``."""
     if transition is None or (isinstance(transition, str) and transition == "gibbs"):
         return BlockGibbs()
-    if isinstance(transition, BlockGibbs) or (steps and isinstance(transition, Step)):
+    if isinstance(transition, BlockGibbs | Step):
         return transition
-    mine = ", or a pt.transitions.Step" if steps else ""
     raise ValueError(
-        f"transition must be 'gibbs' or pt.transitions.BlockGibbs(){mine} for {family}, got "
-        f"{transition!r}"
+        "transition must be 'gibbs', pt.transitions.BlockGibbs() or a pt.transitions.Step "
+        f"for {family}, got {transition!r}"
     )
 
 

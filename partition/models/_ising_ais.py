@@ -133,15 +133,13 @@ class IsingAnnealingPath:
             0 if builtin else t.n_chain_state, _SEGMENT, info,
         )  # fmt: skip
         yield runner
-        info["n_steps"] = runner.n_steps
-        if builtin:
-            updates = runner.n_steps * self.model.n_spins
-            flip_rate = float(runner.stats[:, 0].sum() / updates) if updates else float("nan")
-            info.update(
-                flip_rate=flip_rate,
-                acceptance_rate=flip_rate if isinstance(t, Metropolis) else 1.0,
-            )
-        else:
-            info.update(t.report(runner.stats, runner.n_steps))
-            if runner.chain_state.shape[1]:
-                info["chain_state"] = runner.chain_state
+        if not builtin:
+            info.update(runner.report(t))
+            return
+        updates = runner.n_steps * self.model.n_spins
+        flip_rate = float(runner.stats[:, 0].sum() / updates) if updates else float("nan")
+        info.update(
+            n_steps=runner.n_steps,
+            flip_rate=flip_rate,
+            acceptance_rate=flip_rate if isinstance(t, Metropolis) else 1.0,
+        )

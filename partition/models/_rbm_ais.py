@@ -257,13 +257,10 @@ class RBMAnnealingPath:
                 length, info,
             )  # fmt: skip
             yield runner
-            info["n_steps"] = runner.n_steps
             if builtin:
-                info["acceptance_rate"] = 1.0
+                info.update(n_steps=runner.n_steps, acceptance_rate=1.0)
             else:
-                info.update(t.report(runner.stats, runner.n_steps))
-                if runner.chain_state.shape[1]:
-                    info["chain_state"] = runner.chain_state
+                info.update(runner.report(t))
             return
         if driver == "cuda":
             from partition.kernels.cuda_rbm import DeviceRunner

@@ -379,7 +379,7 @@ class GaussianBernoulliRBM:
         """
         from partition.transitions import block_gibbs
 
-        transition = block_gibbs(transition, "Gaussian-Bernoulli RBMs", steps=True)
+        transition = block_gibbs(transition, "Gaussian-Bernoulli RBMs")
         if data is not None:
             data = self.validate_states(data, "data")
         if base is None:
@@ -508,7 +508,4 @@ class GBRBMAnnealingPath:
             t.n_chain_state, length, info,
         )  # fmt: skip
         yield runner
-        info["n_steps"] = runner.n_steps
-        info.update(t.report(runner.stats, runner.n_steps))
-        if runner.chain_state.shape[1]:
-            info["chain_state"] = runner.chain_state
+        info.update(runner.report(t))

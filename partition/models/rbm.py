@@ -417,7 +417,7 @@ class BernoulliRBM:
         from partition.models._rbm_ais import RBMAnnealingPath, base_visible_bias
         from partition.transitions import block_gibbs
 
-        transition = block_gibbs(transition, "RBMs", steps=True)
+        transition = block_gibbs(transition, "RBMs")
         bias, label = base_visible_bias(self, base, data)
         if not isinstance(device, str) or device not in ("cpu", "cuda"):
             raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
