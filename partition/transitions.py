@@ -1,8 +1,9 @@
 """Transitions: the moves that keep each intermediate distribution of an annealing path.
 
-Every family names the transitions it takes (``model.annealing_path(transition=...)``);
-each reports statistics that end up in the estimate's ``info`` (``acceptance_rate``,
-``n_steps``, and per family ``flip_rate``, ``step_sizes``, ``n_gradient_evaluations``).
+Every family names the built-in transitions it takes (``Family.transitions()``, and
+``model.annealing_path(transition=...)``); each reports statistics that end up in the
+estimate's ``info`` (``acceptance_rate``, ``n_steps``, and per family ``flip_rate``,
+``step_sizes``, ``n_gradient_evaluations``).
 
 **Discrete families** run compiled, cached kernels; their transitions are objects that
 select the update and carry its NumPy ``reference(path, states, beta, uniforms)``, one sweep
@@ -10,7 +11,10 @@ over all chains from the same uniforms, to which the tests hold the kernels:
 
 - :class:`BlockGibbs` (RBMs; the string ``"gibbs"``): ``h | v`` then ``v | h``;
 - :class:`HeatBath` (Ising; ``"gibbs"``) and :class:`Metropolis` (Ising; ``"metropolis"``):
-  single-site updates in colour-class order.
+  single-site updates in colour-class order, steps of the population engine
+  (:mod:`partition.engine`);
+- :class:`Step`: a numba step of your own, for Ising models and both RBM families, run by
+  the same engine.
 
 **Continuous targets** (:class:`~partition.LogDensity`): random-walk Metropolis, MALA and
 HMC, and your own. A transition advances every chain by one step at an inverse temperature
