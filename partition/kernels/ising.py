@@ -126,11 +126,12 @@ def ising_increment(model, s, cache, beta_prev, beta, scratch):  # noqa: ARG001
 
 
 @jit(reassoc=True, inline="always")
-def heat_bath_step(model, s, cache, beta, tune, key, gamma, counter, scratch, chain_state, stats):  # noqa: ARG001
-    """One heat-bath sweep in colour-class order (``n_spins`` uniforms)."""
+def _site_sweep(model, s, cache, beta, key, gamma, counter, scratch, stats, metropolis):
+    """One sweep of single-site updates in colour-class order (``n_spins`` uniforms),
+    keeping ``cache[0] = E(s)`` and counting the flips in ``stats[0]``."""
     energy, flipped = _sweep(
-        s, cache[0], beta, model[0], model[1], model[2], model[3], model[4], model[5], False,
-        key, gamma, counter, scratch[0], scratch[1],
+        s, cache[0], beta, model[0], model[1], model[2], model[3], model[4], model[5],
+        metropolis, key, gamma, counter, scratch[0], scratch[1],
     )  # fmt: skip
     cache[0] = energy
     stats[0] += flipped
@@ -138,32 +139,25 @@ def heat_bath_step(model, s, cache, beta, tune, key, gamma, counter, scratch, ch
 
 
 @jit(reassoc=True, inline="always")
+def heat_bath_step(model, s, cache, beta, tune, key, gamma, counter, scratch, chain_state, stats):  # noqa: ARG001
+    """One heat-bath sweep in colour-class order (``n_spins`` uniforms)."""
+    return _site_sweep(model, s, cache, beta, key, gamma, counter, scratch, stats, False)
+
+
+@jit(reassoc=True, inline="always")
 def metropolis_step(model, s, cache, beta, tune, key, gamma, counter, scratch, chain_state, stats):  # noqa: ARG001
     """One single-site Metropolis sweep in colour-class order (``n_spins`` uniforms)."""
-    energy, flipped = _sweep(
-        s, cache[0], beta, model[0], model[1], model[2], model[3], model[4], model[5], True,
-        key, gamma, counter, scratch[0], scratch[1],
-    )  # fmt: skip
-    cache[0] = energy
-    stats[0] += flipped
-    return counter + np.uint64(s.shape[0])
+    return _site_sweep(model, s, cache, beta, key, gamma, counter, scratch, stats, True)
 
 
 @jit(parallel=True, reassoc=True)
-def heat_bath_segment(model, schedule, population, scratch_shape):
+def heat_bath_segment(model, schedule, population, shape):
     """:func:`partition.engine.engine_segment` with the heat-bath step, compiled and cached."""
     log_w = population.log_w
     stats = population.stats
     for c in numba.prange(population.states.shape[0]):
         total, s = run_chain(
-            ising_init,
-            ising_increment,
-            heat_bath_step,
-            model,
-            schedule,
-            population,
-            c,
-            scratch_shape,
+            ising_init, ising_increment, heat_bath_step, model, schedule, population, c, shape
         )
         log_w[c] += total
         for i in range(s.shape[0]):
@@ -171,20 +165,13 @@ def heat_bath_segment(model, schedule, population, scratch_shape):
 
 
 @jit(parallel=True, reassoc=True)
-def metropolis_segment(model, schedule, population, scratch_shape):
+def metropolis_segment(model, schedule, population, shape):
     """:func:`partition.engine.engine_segment` with the Metropolis step, compiled and cached."""
     log_w = population.log_w
     stats = population.stats
     for c in numba.prange(population.states.shape[0]):
         total, s = run_chain(
-            ising_init,
-            ising_increment,
-            metropolis_step,
-            model,
-            schedule,
-            population,
-            c,
-            scratch_shape,
+            ising_init, ising_increment, metropolis_step, model, schedule, population, c, shape
         )
         log_w[c] += total
         for i in range(s.shape[0]):

@@ -350,13 +350,13 @@ def rbm_gibbs_step(model, v, cache, beta, tune, key, gamma, counter, scratch, ch
 
 
 @jit(parallel=True, reassoc=True)
-def gibbs_engine_segment(model, schedule, population, scratch_shape):
+def gibbs_engine_segment(model, schedule, population, shape):
     """:func:`partition.engine.engine_segment` with block Gibbs, compiled and cached."""
     log_w = population.log_w
     stats = population.stats
     for c in numba.prange(population.states.shape[0]):
         total, s = run_chain(
-            rbm_init, rbm_increment, rbm_gibbs_step, model, schedule, population, c, scratch_shape
+            rbm_init, rbm_increment, rbm_gibbs_step, model, schedule, population, c, shape
         )
         log_w[c] += total
         for i in range(s.shape[0]):
