@@ -106,8 +106,8 @@ def test_strings_and_objects_give_the_same_numbers(model, name, obj):
 @pytest.mark.parametrize(
     ("model", "transition", "message"),
     [
-        (RBM, Metropolis(), "'gibbs' or pt.transitions.BlockGibbs"),
-        (RBM, "metropolis", "'gibbs' or pt.transitions.BlockGibbs"),
+        (RBM, Metropolis(), "'gibbs', pt.transitions.BlockGibbs() or a pt.transitions.Step"),
+        (RBM, "metropolis", "'gibbs', pt.transitions.BlockGibbs() or a pt.transitions.Step"),
         (ISING["torus"], BlockGibbs(), "pt.transitions.HeatBath"),
         (ISING["torus"], "heat bath", "pt.transitions.HeatBath"),
         (ISING["torus"], pt.transitions.HMC(), "pt.transitions.Metropolis"),
