@@ -54,6 +54,7 @@ import numba
 import numpy as np
 
 from partition._numba import jit
+from partition.models.base import sweeps_in_segment
 
 __all__ = ["EngineRunner", "Population", "Schedule", "bind", "engine_segment", "run_chain"]
 
@@ -197,5 +198,4 @@ class EngineRunner:
         schedule = Schedule(table, np.zeros(table.shape), self.n_sweeps, bool(transition_at_end))
         population = Population(states, streams, log_w, rows, self.chain_state[:n], self.stats[:n])
         self.kernel(self.model, schedule, population, self.scratch_shape)
-        temperatures = max(table.shape[1] - (1 if transition_at_end else 2), 0)
-        self.n_steps += temperatures * self.n_sweeps * n
+        self.n_steps += sweeps_in_segment(table[0], transition_at_end, self.n_sweeps, n)
