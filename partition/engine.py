@@ -39,6 +39,13 @@ own steps in cached kernels of a few lines, each a ``prange`` over chains callin
 :func:`run_chain` (which is inlined, so the family's functions are resolved at compile time
 and the kernel is cached on disk).
 
+SMC on a fixed schedule runs here too (:func:`run_smc`): temperature-major, a ``prange``
+over particles at each temperature (each particle's move, then its weight increments), then
+the serial reweighting (:func:`smc_reweight`: the ESS, the conditional ESS, the move's
+statistics), until the ESS calls for resampling, which the caller does (a kernel call per
+resampling instead of a Python step per temperature). Caches are made once per call and
+kept by the steps, so a particle's moves are those of :func:`run_chain`.
+
 The continuous family (:class:`~partition.LogDensity`) keeps its own driver
 (``partition.kernels.continuous.ais_continuous``) for now: its steps have their own
 signature (the density and its gradient are arguments), and an adapter from it to this one
@@ -54,9 +61,22 @@ import numba
 import numpy as np
 
 from partition._numba import jit
+from partition.kernels._math import exp_neg
 from partition.models.base import sweeps_in_segment
 
-__all__ = ["EngineRunner", "Population", "Schedule", "bind", "engine_segment", "run_chain"]
+__all__ = [
+    "SMC_COLUMNS",
+    "EngineRunner",
+    "Population",
+    "SMCSegment",
+    "Schedule",
+    "bind",
+    "engine_segment",
+    "engine_smc",
+    "run_chain",
+    "run_smc",
+    "smc_reweight",
+]
 
 
 class Schedule(NamedTuple):
@@ -87,6 +107,44 @@ class Population(NamedTuple):
     chain_state: np.ndarray
     #: ``(n_chains, n_stats)``: each chain's step statistics, summed over calls.
     stats: np.ndarray
+
+
+#: The columns of :attr:`SMCSegment.table`, a row per temperature an SMC call reaches: the
+#: step's log normaliser ``log sum_i W_i w_i`` (its share of log Z), the ESS and conditional
+#: ESS as fractions of the particles, and, for the move made at the temperature the step
+#: left (NaN at the base), the weighted correlation of the next weight increment before and
+#: after the move, the shift of its weighted mean and that shift's standard error, and the
+#: fraction of the particles the move left unchanged (:func:`partition.smc` documents each).
+SMC_COLUMNS = (
+    "log_normaliser",
+    "ess",
+    "cess",
+    "move_correlation",
+    "drift",
+    "drift_stderr",
+    "unchanged",
+)
+
+
+class SMCSegment(NamedTuple):
+    """What an SMC call (:func:`run_smc`) starts from and records: the sampler's own
+    per-particle arrays beside the population."""
+
+    #: The temperature index the particles are at (reweighted to ``betas[t_start]``, and
+    #: resampled if due): the call moves them there first, unless at the base (0).
+    t_start: int
+    #: The call stops at this temperature index at the latest.
+    t_stop: int
+    #: Resample when the ESS falls below this fraction of the particles: the call stops at
+    #: the first temperature (below ``beta = 1``) where it does.
+    threshold: float
+    #: ``(n,)``: each particle's weight increment to the next temperature, taken before its
+    #: move (the mixing checks' "before"); written by the call, permuted with the particles.
+    pre: np.ndarray
+    #: ``(n,)`` int64: moves in a row that left each particle unchanged.
+    still: np.ndarray
+    #: ``(t_stop - t_start, len(SMC_COLUMNS))``: a row per temperature reached.
+    table: np.ndarray
 
 
 @jit(inline="always")
@@ -136,14 +194,219 @@ def engine_segment(init, increment, step, model, schedule, population, scratch_s
             stats[c, i] += s[i]
 
 
+@jit(inline="always")
+def _move_statistics(before, after, log_w, w, row):
+    """``row[3:6]``: the weighted correlation of ``before`` and ``after`` (1 when either is
+    constant), the shift of their weighted mean and its standard error, over the particles
+    where all three are finite, under the normalised weights ``exp(log_w)``; NaN when fewer
+    than 2 count (``partition.estimators.smc``'s NumPy version, which the adaptive sampler
+    uses, in loops). ``w`` is work space."""
+    n = before.shape[0]
+    top = -np.inf
+    count = 0
+    for c in range(n):
+        if np.isfinite(before[c]) and np.isfinite(after[c]) and np.isfinite(log_w[c]):
+            count += 1
+            top = max(top, log_w[c])
+            w[c] = 1.0
+        else:
+            w[c] = 0.0
+    if count < 2:
+        row[3] = np.nan
+        row[4] = np.nan
+        row[5] = np.nan
+        return
+    total = 0.0
+    for c in range(n):
+        if w[c] > 0.0:
+            w[c] = exp_neg(top - log_w[c])
+            total += w[c]
+    mean_a = 0.0
+    mean_b = 0.0
+    sum_w2 = 0.0
+    for c in range(n):
+        if w[c] > 0.0:
+            w[c] /= total
+            mean_a += w[c] * before[c]
+            mean_b += w[c] * after[c]
+            sum_w2 += w[c] * w[c]
+    var_a = 0.0
+    var_b = 0.0
+    cov = 0.0
+    spread = 0.0
+    shift = mean_b - mean_a
+    for c in range(n):
+        if w[c] > 0.0:
+            da = before[c] - mean_a
+            db = after[c] - mean_b
+            var_a += w[c] * da * da
+            var_b += w[c] * db * db
+            cov += w[c] * da * db
+            d = after[c] - before[c] - shift
+            spread += w[c] * d * d
+    rho = 1.0
+    if var_a > 0.0 and var_b > 0.0:
+        rho = min(max(cov / np.sqrt(var_a * var_b), -1.0), 1.0)
+    row[3] = rho
+    row[4] = shift
+    row[5] = np.sqrt(spread * sum_w2)
+
+
+@jit(inline="always")
+def smc_reweight(log_w, inc, nxt, same, moved, segment, row, w):
+    """SMC's serial part at one temperature, after every particle's increment ``inc`` (and
+    ``nxt``, its increment to the temperature after, before its next move): the move's
+    statistics (when the particles ``moved`` there: ``same`` flags the ones it left as they
+    were), the conditional ESS, the normalised weights ``log_w``, the ESS; row ``row`` of
+    ``segment.table``. Returns the ESS fraction, or -1 when an increment is NaN or +inf or
+    all are -inf (nothing is changed then). ``w`` (n,) is work space."""
+    n = log_w.shape[0]
+    any_weight = False
+    for c in range(n):
+        if np.isnan(inc[c]) or inc[c] == np.inf:
+            return -1.0
+        if inc[c] != -np.inf:
+            any_weight = True
+    if not any_weight:
+        return -1.0
+    table = segment.table
+    if moved:
+        _move_statistics(segment.pre, inc, log_w, w, table[row])
+        unchanged = 0
+        for c in range(n):
+            if same[c]:
+                unchanged += 1
+                segment.still[c] += 1
+            else:
+                segment.still[c] = 0
+        table[row, 6] = unchanged / n
+    else:
+        for i in range(3, 7):
+            table[row, i] = np.nan
+    top = -np.inf
+    top_2 = -np.inf
+    for c in range(n):
+        top = max(top, log_w[c] + inc[c])
+        top_2 = max(top_2, log_w[c] + 2.0 * inc[c])
+    s = 0.0
+    s_2 = 0.0
+    for c in range(n):  # exp_neg(inf) is 3e-308, not 0: zero weights are kept zero
+        a = log_w[c] + inc[c]
+        w[c] = exp_neg(top - a) if a != -np.inf else 0.0
+        s += w[c]
+        s_2 += exp_neg(top_2 - a - inc[c]) if a != -np.inf else 0.0
+    step = top + np.log(s)
+    squares = 0.0
+    for c in range(n):
+        log_w[c] = log_w[c] + inc[c] - step
+        squares += w[c] * w[c]
+        segment.pre[c] = nxt[c]
+    ess = s * s / squares / n  # 1 / sum_i W_i^2 with W_i = w_i / s
+    table[row, 0] = step
+    table[row, 1] = ess
+    table[row, 2] = np.exp(2.0 * step - (top_2 + np.log(s_2)))
+    return ess
+
+
+@jit(inline="always")
+def run_smc(init, increment, step, model, schedule, population, scratch_shape, segment):
+    """A stretch of SMC on a fixed schedule (row 0 of ``schedule.betas``): from temperature
+    ``segment.t_start``, every particle is moved there (``n_sweeps`` steps; not at the base),
+    then its increments to the next temperature and the one after are taken, then the
+    weights are updated (:func:`smc_reweight`); until the ESS calls for resampling or
+    ``segment.t_stop``. Returns the temperature index reached (the caller resamples there),
+    or ``-(t + 1)`` when the increments from temperature ``t`` were NaN, +inf or all -inf.
+
+    Temperature-major: one ``prange`` over particles per temperature. Each particle's cache
+    is made once per call (``init``) and kept by its steps; a particle's steps and stream
+    are those of :func:`run_chain`, so its moves are the AIS kernel's."""
+    betas = schedule.betas[0]
+    tunes = schedule.tunes[0]
+    states = population.states
+    n, n_units = states.shape
+    if n == 0:
+        return segment.t_start
+    n_betas = betas.shape[0]
+    probe = init(model, states[0], np.empty(scratch_shape), np.zeros(population.stats.shape[1]))
+    caches = np.empty((n, probe.shape[0]))
+    for c in numba.prange(n):
+        caches[c, :] = init(model, states[c], np.empty(scratch_shape), population.stats[c])
+    inc = np.empty(n)
+    nxt = np.zeros(n)
+    same = np.zeros(n, dtype=np.bool_)
+    work = np.empty(n)
+    before = np.empty((n, n_units), dtype=states.dtype)
+    t = segment.t_start
+    while t < segment.t_stop:
+        moved = t > 0
+        beta = betas[t]
+        beta_next = betas[t + 1]
+        has_after = t + 2 < n_betas
+        beta_after = betas[t + 2] if has_after else beta_next
+        for c in numba.prange(n):
+            x = states[c]
+            cache = caches[c]
+            scratch = np.empty(scratch_shape)
+            if moved:
+                stream = population.streams[c]
+                before[c, :] = x
+                counter = stream[2]
+                for _ in range(schedule.n_sweeps):
+                    counter = step(
+                        model,
+                        x,
+                        cache,
+                        beta,
+                        tunes[t],
+                        stream[0],
+                        stream[1],
+                        counter,
+                        scratch,
+                        population.chain_state[c],
+                        population.stats[c],
+                    )
+                stream[2] = counter
+                unchanged = True
+                for i in range(n_units):
+                    if x[i] != before[c, i]:
+                        unchanged = False
+                        break
+                same[c] = unchanged
+            inc[c] = increment(model, x, cache, beta, beta_next, scratch)
+            if has_after:
+                nxt[c] = increment(model, x, cache, beta_next, beta_after, scratch)
+        ess = smc_reweight(
+            population.log_w, inc, nxt, same, moved, segment, t - segment.t_start, work
+        )
+        if ess < 0.0:
+            return -(t + 1)
+        t += 1
+        if beta_next < 1.0 and ess < segment.threshold:
+            return t
+    return t
+
+
+@numba.njit(parallel=True, nogil=True, error_model="numpy")
+def engine_smc(init, increment, step, model, schedule, population, scratch_shape, segment):
+    """:func:`run_smc` with any three functions (compiled per step, not cached on disk)."""
+    return run_smc(init, increment, step, model, schedule, population, scratch_shape, segment)
+
+
 def bind(init, increment, step):
     """A kernel with the signature of the families' cached ones, ``kernel(model, schedule,
     population, scratch_shape)``, running :func:`engine_segment` with these functions (a
-    step given by the user)."""
+    step given by the user); its ``smc`` attribute is the SMC kernel (:func:`engine_smc`)
+    with the same functions."""
 
     def kernel(model, schedule, population, scratch_shape):
         engine_segment(init, increment, step, model, schedule, population, scratch_shape)
 
+    def smc_kernel(model, schedule, population, scratch_shape, segment):
+        return engine_smc(
+            init, increment, step, model, schedule, population, scratch_shape, segment
+        )
+
+    kernel.smc = smc_kernel
     return kernel
 
 
@@ -155,12 +418,29 @@ class EngineRunner:
     ``kernel`` is a family's cached kernel or :func:`partition.engine.bind`'s; ``stats``
     (``(n_chains, n_stats)``) and ``chain_state`` (``(n_chains, n_chain_state)``, zeros at
     the start) are summed over and carried through the run's calls; ``n_steps`` counts the
-    steps made over all chains.
+    steps made over all chains. ``smc_kernel`` (default: ``kernel.smc``, which
+    :func:`bind`'s kernels have) runs :meth:`smc`; without one ``smc`` is None and
+    :func:`partition.smc` steps from Python. Chain state and statistics stay with the
+    particle slot (as streams do) when SMC resamples.
     """
 
-    def __init__(self, kernel, model, scratch_shape, n_chains: int, n_sweeps: int,
-                 n_stats: int, n_chain_state: int, segment_length: int, info: dict):  # fmt: skip
+    def __init__(
+        self,
+        kernel,
+        model,
+        scratch_shape,
+        n_chains: int,
+        n_sweeps: int,
+        n_stats: int,
+        n_chain_state: int,
+        segment_length: int,
+        info: dict,
+        smc_kernel=None,
+    ):
         self.kernel = kernel
+        self.smc_kernel = smc_kernel if smc_kernel is not None else getattr(kernel, "smc", None)
+        if self.smc_kernel is None:
+            self.smc = None  # SMC then steps from Python (partition.smc checks)
         self.model = model
         self.scratch_shape = tuple(int(n) for n in scratch_shape)
         self.n_sweeps = int(n_sweeps)
@@ -199,3 +479,19 @@ class EngineRunner:
         population = Population(states, streams, log_w, rows, self.chain_state[:n], self.stats[:n])
         self.kernel(self.model, schedule, population, self.scratch_shape)
         self.n_steps += sweeps_in_segment(table[0], transition_at_end, self.n_sweeps, n)
+
+    def smc(self, betas, segment: SMCSegment, states, streams, log_w) -> int:
+        """SMC on the fixed schedule ``betas`` from ``segment.t_start`` (:func:`run_smc`):
+        the temperature index reached, or ``-(t + 1)`` on NaN or infinite increments."""
+        table = np.ascontiguousarray(betas, dtype=np.float64)[None, :]
+        n = states.shape[0]
+        schedule = Schedule(table, np.zeros(table.shape), self.n_sweeps, True)
+        population = Population(
+            states, streams, log_w, self.rows[:n], self.chain_state[:n], self.stats[:n]
+        )
+        reached = int(
+            self.smc_kernel(self.model, schedule, population, self.scratch_shape, segment)
+        )
+        end = reached if reached >= 0 else -reached - 1
+        self.n_steps += max(end - max(segment.t_start, 1), 0) * self.n_sweeps * n
+        return reached

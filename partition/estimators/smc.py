@@ -26,6 +26,11 @@ invariant (the runner's ``advance`` on the segment ``[beta', beta']``: AIS's ker
 weight). Moving after resampling spreads the copies apart before the next reweighting: the
 first version moved first and resampled after, which left copies identical into the next
 step, and on a 3-mode mixture had 2-3 times the RMS error at the same settings.
+On a fixed schedule the whole loop runs in compiled code where the family's runner offers
+it (``runner.smc``: Ising models, Bernoulli RBMs, any :class:`~partition.transitions.Step`
+on the population engine; :func:`partition.engine.run_smc`): a kernel call per resampling,
+the increments from the kernels, the same particles, moves and statistics as the loop here
+(to rounding, tested). The others, and every adaptive schedule, step from Python.
 ``Z_hat = Z_0 prod_t sum_i W_i^(t-1) w_i^(t)`` is unbiased for Z whatever the schedule rule,
 resampling scheme or threshold. Particle slot ``i`` always draws from stream
 ``i`` (:mod:`partition.kernels._random`), so a run is a function of its seed alone, at any
@@ -45,6 +50,7 @@ from partition._progress import Progress
 from partition._rng import RNGLike
 from partition._trust import STUCK_MOVES, assess, smc_checks
 from partition._validation import MAX_CHAINS, check_int, check_probability, check_real
+from partition.engine import SMC_COLUMNS, SMCSegment
 from partition.estimators.annealing import AnnealingConfig
 from partition.estimators.schedules import geometric
 from partition.kernels._random import seed_streams
@@ -351,9 +357,54 @@ def smc(
         compile_start = time.perf_counter()  # numba compiles on the first calls
         path.sample_base(states[:0], streams[:0])
         runner.advance(config.betas[:1], False, states[:0], streams[:0], log_w[:0])
+        fixed = None if adaptive else getattr(runner, "smc", None)
+        if fixed is not None:
+            segment = SMCSegment(
+                0,
+                0,
+                resample_threshold,
+                np.zeros(0),
+                np.zeros(0, np.int64),
+                np.empty((0, len(SMC_COLUMNS))),
+            )
+            fixed(config.betas, segment, states[:0], streams[:0], log_w[:0])
         compile_seconds = time.perf_counter() - compile_start
         path.sample_base(states, streams)
         beta = 0.0
+        if fixed is not None:  # the whole loop below in compiled code, a call per resampling
+            pre = np.zeros(n)
+            t, n_betas = 0, len(config.betas)
+            while t < n_betas - 1:
+                stop = min(n_betas - 1, t + runner.segment_length)
+                segment = SMCSegment(
+                    t, stop, resample_threshold, pre, still, np.empty((stop - t, len(SMC_COLUMNS)))
+                )
+                reached = fixed(config.betas, segment, states, streams, log_w)
+                if reached < 0:
+                    bar.close()
+                    raise FloatingPointError(
+                        f"smc: NaN, +inf or only zero weights at beta={config.betas[-reached]}"
+                    )
+                rows = segment.table[: reached - t]
+                for row in rows:
+                    log_z += float(row[0])
+                ess_trace.extend(rows[:, 1].tolist())
+                cess_trace.extend(rows[:, 2].tolist())
+                moved = rows[1:] if t == 0 else rows  # no move at the base
+                moves.extend(moved[:, 3:6].tolist())
+                still_trace.extend(moved[:, 6].tolist())
+                betas.extend(config.betas[t + 1 : reached + 1].tolist())
+                t = reached
+                beta = betas[-1]
+                if beta < 1.0 and ess_trace[-1] < resample_threshold:
+                    ancestors = resample(np.exp(log_w), resampling, gen)
+                    states[:] = states[ancestors]
+                    eve = eve[ancestors]
+                    still[:] = still[ancestors]
+                    pre[:] = pre[ancestors]
+                    log_w[:] = -math.log(n)
+                    resampled.append(t)
+                bar.update(int(100 * beta))
         while beta < 1.0:
             if len(betas) > max_temperatures:
                 bar.close()

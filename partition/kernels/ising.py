@@ -22,7 +22,7 @@ import numba
 import numpy as np
 
 from partition._numba import jit
-from partition.engine import run_chain
+from partition.engine import run_chain, run_smc
 from partition.kernels._math import exp_neg
 from partition.kernels._random import uniform_at
 
@@ -176,6 +176,22 @@ def metropolis_segment(model, schedule, population, shape):
         log_w[c] += total
         for i in range(s.shape[0]):
             stats[c, i] += s[i]
+
+
+@jit(parallel=True, reassoc=True)
+def heat_bath_smc(model, schedule, population, shape, segment):
+    """:func:`partition.engine.run_smc` with the heat-bath step, compiled and cached."""
+    return run_smc(
+        ising_init, ising_increment, heat_bath_step, model, schedule, population, shape, segment
+    )
+
+
+@jit(parallel=True, reassoc=True)
+def metropolis_smc(model, schedule, population, shape, segment):
+    """:func:`partition.engine.run_smc` with the Metropolis step, compiled and cached."""
+    return run_smc(
+        ising_init, ising_increment, metropolis_step, model, schedule, population, shape, segment
+    )
 
 
 @jit(parallel=True)

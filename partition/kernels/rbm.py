@@ -33,7 +33,7 @@ import numba
 import numpy as np
 
 from partition._numba import jit
-from partition.engine import run_chain
+from partition.engine import run_chain, run_smc, smc_reweight
 from partition.kernels._math import exp_neg
 from partition.kernels._random import draw_bernoulli, draw_bernoulli_at, uniform_at
 
@@ -296,6 +296,166 @@ def ais_batched(
         )  # fmt: skip
 
 
+@jit(reassoc=True, inline="always")
+def _softplus_gaps(act, beta_0, beta_1, beta_2, e_1):
+    """``sum_j softplus(beta_1 a_j) - softplus(beta_0 a_j)`` and the same from ``beta_1`` to
+    ``beta_2``, over the whole layer ``act`` (per ``CHUNK``, as :func:`hidden_layer`; the
+    middle temperature's factors shared, and a log of each ratio of products). Leaves
+    ``e_1[j] = exp(-|beta_1 a_j|)``, what the hidden draws at ``beta_1`` need
+    (:func:`_draw_hidden`)."""
+    gap_1 = 0.0
+    gap_2 = 0.0
+    n_hidden = act.shape[0]
+    for j0 in range(0, n_hidden, CHUNK):
+        positive_1 = 0.0
+        positive_2 = 0.0
+        prod_0 = 1.0
+        prod_1 = 1.0
+        prod_2 = 1.0
+        for j in range(j0, min(j0 + CHUNK, n_hidden)):
+            y_0 = beta_0 * act[j]
+            y_1 = beta_1 * act[j]
+            y_2 = beta_2 * act[j]
+            positive_1 += max(y_1, 0.0) - max(y_0, 0.0)
+            positive_2 += max(y_2, 0.0) - max(y_1, 0.0)
+            e = exp_neg(abs(y_1))
+            e_1[j] = e
+            prod_0 *= 1.0 + exp_neg(abs(y_0))
+            prod_1 *= 1.0 + e
+            prod_2 *= 1.0 + exp_neg(abs(y_2))
+        gap_1 += positive_1 + math.log(prod_1 / prod_0)
+        gap_2 += positive_2 + math.log(prod_2 / prod_1)
+    return gap_1, gap_2
+
+
+@jit(reassoc=True, inline="always")
+def _draw_hidden(act, beta, e, hidden, key, gamma, start):
+    """The draws of :func:`hidden_layer` at ``beta`` from ``e[j] = exp(-|beta act_j|)``
+    already at hand."""
+    for j in range(act.shape[0]):
+        u = uniform_at(key, gamma, start + np.uint64(j + 1))
+        threshold = 1.0 if beta * act[j] >= 0.0 else e[j]
+        hidden[j] = 1.0 if u * (1.0 + e[j]) < threshold else 0.0
+
+
+@jit(parallel=True, reassoc=True)
+def smc_batched(model, schedule, population, bounds, segment):
+    """SMC on a fixed schedule with the batched driver's products and draws: the contract of
+    :func:`partition.engine.run_smc` (``model`` as the engine's, with ``weights`` and
+    ``weights_t`` padded as :func:`ais_batched`'s, in the states' dtype).
+
+    Per temperature, one ``prange`` over the blocks ``bounds``: each block moves its chains
+    (block Gibbs at ``beta_t``: a GEMM with ``W.T``, the draws of :func:`ais_batched`), then
+    takes the products ``V W`` once for the increments to the next temperature and the one
+    after, which the next move's hidden draws reuse; then the serial reweighting. Two GEMMs a
+    temperature, as AIS; the products are taken afresh at the start of a call (after a
+    resampling)."""
+    weights, weights_t, visible_bias, hidden_bias, base_bias = model
+    betas = schedule.betas[0]
+    n_sweeps = schedule.n_sweeps
+    visible = population.states
+    state = population.streams
+    n, n_visible = visible.shape
+    if n == 0:
+        return segment.t_start
+    n_hidden = hidden_bias.shape[0]
+    n_betas = betas.shape[0]
+    n_blocks = bounds.shape[0] - 1
+    delta_bias = visible_bias - base_bias
+    act = np.empty((n, weights.shape[1]), dtype=visible.dtype)
+    hidden = np.empty((n, n_hidden), dtype=visible.dtype)
+    vis = np.empty((n, weights_t.shape[1]), dtype=visible.dtype)
+    before = np.empty_like(visible)
+    a_rows = np.empty((n_blocks, n_hidden))
+    z_rows = np.empty((n_blocks, n_visible))
+    inc = np.empty(n)
+    nxt = np.zeros(n)
+    same = np.zeros(n, dtype=np.bool_)
+    work = np.empty(n)
+    e_mid = np.empty((n, n_hidden))  # exp(-|beta_{t+1} a|) for the next move's hidden draws
+    for b in numba.prange(n_blocks):
+        np.dot(visible[bounds[b] : bounds[b + 1]], weights, act[bounds[b] : bounds[b + 1]])
+    t = segment.t_start
+    while t < segment.t_stop:
+        moved = t > 0
+        beta = betas[t]
+        beta_next = betas[t + 1]
+        has_after = t + 2 < n_betas
+        beta_after = betas[t + 2] if has_after else beta_next
+        for b in numba.prange(n_blocks):
+            c0 = bounds[b]
+            c1 = bounds[b + 1]
+            a = a_rows[b]
+            z = z_rows[b]
+            if moved:
+                before[c0:c1] = visible[c0:c1]
+                for sweep in range(n_sweeps):
+                    if sweep > 0:
+                        np.dot(visible[c0:c1], weights, act[c0:c1])
+                    for c in range(c0, c1):
+                        for j in range(n_hidden):
+                            a[j] = act[c, j] + hidden_bias[j]
+                        if sweep == 0 and t > segment.t_start:  # the increments' exps
+                            _draw_hidden(
+                                a, beta, e_mid[c], hidden[c], state[c, 0], state[c, 1], state[c, 2]
+                            )
+                        else:
+                            hidden_layer(
+                                0.0,
+                                a,
+                                beta,
+                                beta,
+                                False,
+                                True,
+                                hidden[c],
+                                state[c, 0],
+                                state[c, 1],
+                                state[c, 2],
+                            )
+                    np.dot(hidden[c0:c1], weights_t, vis[c0:c1])
+                    for c in range(c0, c1):
+                        for i in range(n_visible):
+                            z[i] = (1.0 - beta) * base_bias[i] + beta * (
+                                visible_bias[i] + vis[c, i]
+                            )
+                        draw_bernoulli_at(
+                            z,
+                            1.0,
+                            visible[c],
+                            state[c, 0],
+                            state[c, 1],
+                            state[c, 2] + np.uint64(n_hidden),
+                        )
+                        state[c, 2] += np.uint64(n_hidden + n_visible)
+                np.dot(visible[c0:c1], weights, act[c0:c1])
+                for c in range(c0, c1):
+                    unchanged = True
+                    for i in range(n_visible):
+                        if visible[c, i] != before[c, i]:
+                            unchanged = False
+                            break
+                    same[c] = unchanged
+            for c in range(c0, c1):
+                linear = 0.0
+                for i0 in range(0, n_visible, CHUNK):
+                    i1 = min(i0 + CHUNK, n_visible)
+                    linear += _dot_chunk(delta_bias[i0:i1], visible[c, i0:i1])
+                for j in range(n_hidden):
+                    a[j] = act[c, j] + hidden_bias[j]
+                gap_1, gap_2 = _softplus_gaps(a, beta, beta_next, beta_after, e_mid[c])
+                inc[c] = (beta_next - beta) * linear + gap_1
+                nxt[c] = (beta_after - beta_next) * linear + gap_2
+        ess = smc_reweight(
+            population.log_w, inc, nxt, same, moved, segment, t - segment.t_start, work
+        )
+        if ess < 0.0:
+            return -(t + 1)
+        t += 1
+        if beta_next < 1.0 and ess < segment.threshold:
+            return t
+    return t
+
+
 # --------------------------------------------------------------- the engine's functions
 # (see :mod:`partition.engine`), for RBMs on the per-chain engine: a step given by the user,
 # or the built-in block Gibbs with ``driver="engine"``. ``model`` is ``(weights, weights_t,
@@ -361,3 +521,11 @@ def gibbs_engine_segment(model, schedule, population, shape):
         log_w[c] += total
         for i in range(s.shape[0]):
             stats[c, i] += s[i]
+
+
+@jit(parallel=True, reassoc=True)
+def gibbs_engine_smc(model, schedule, population, shape, segment):
+    """:func:`partition.engine.run_smc` with block Gibbs, compiled and cached."""
+    return run_smc(
+        rbm_init, rbm_increment, rbm_gibbs_step, model, schedule, population, shape, segment
+    )

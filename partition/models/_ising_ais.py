@@ -17,11 +17,13 @@ import numpy as np
 from partition.engine import EngineRunner, bind
 from partition.kernels.ising import (
     heat_bath_segment,
+    heat_bath_smc,
     heat_bath_step,
     ising_increment,
     ising_init,
     local_fields,
     metropolis_segment,
+    metropolis_smc,
     metropolis_step,
     sample_uniform_spins,
 )
@@ -116,6 +118,16 @@ class IsingAnnealingPath:
             return metropolis_segment
         return bind(ising_init, ising_increment, step)
 
+    def smc_kernel(self):
+        """``kernel(model, schedule, population, scratch_shape, segment)``: SMC on a fixed
+        schedule (:func:`partition.engine.run_smc`) with the transition's step."""
+        step = self.transition.step
+        if step is heat_bath_step:
+            return heat_bath_smc
+        if step is metropolis_step:
+            return metropolis_smc
+        return bind(ising_init, ising_increment, step).smc
+
     @contextmanager
     def runner(self, n_chains: int, n_sweeps: int, betas=None):  # noqa: ARG002 - protocol
         """Sweeps of the transition's step on the population engine, ``_SEGMENT``
@@ -130,7 +142,7 @@ class IsingAnnealingPath:
         runner = EngineRunner(
             self.segment_kernel(), self.engine_model(), (2, int(np.max(np.diff(self.class_ptr)))),
             n_chains, n_sweeps, 1 if builtin else len(t.stats),
-            0 if builtin else t.n_chain_state, _SEGMENT, info,
+            0 if builtin else t.n_chain_state, _SEGMENT, info, self.smc_kernel(),
         )  # fmt: skip
         yield runner
         if not builtin:

@@ -18,14 +18,16 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from partition._validation import as_real_array
-from partition.engine import EngineRunner, bind
+from partition.engine import EngineRunner, Population, Schedule, bind
 from partition.kernels.rbm import (
     CHUNK,
     ais_batched,
     ais_fused,
     gibbs_engine_segment,
+    gibbs_engine_smc,
     rbm_increment,
     rbm_init,
+    smc_batched,
 )
 from partition.kernels.rbm import sample_base as sample_base_kernel
 from partition.models.base import Runner, sweeps_in_segment
@@ -40,6 +42,8 @@ FUSED_MAX_WORK = 2**8
 _SEGMENT = 500  # temperatures per kernel call at most (progress granularity)
 _SEGMENT_WORK = 2.0**29  # multiply-adds per kernel call at most (Ctrl-C is checked between)
 _CONTROLLER: ThreadpoolController | None = None
+_NO_ROWS = np.zeros(0, dtype=np.int64)  # the batched driver's SMC keeps no per-chain rows,
+_NO_STATE = np.zeros((0, 0))  # transition state or statistics
 
 
 def _blas_single_thread():
@@ -247,6 +251,10 @@ class RBMAnnealingPath:
         def count(betas, transition_at_end, n):
             tally["sweeps"] += sweeps_in_segment(betas, transition_at_end, n_sweeps, n)
 
+        def count_smc(t_start, reached, n):
+            end = reached if reached >= 0 else -reached - 1
+            tally["sweeps"] += max(end - max(t_start, 1), 0) * n_sweeps * n
+
         if driver == "engine":
             t = self.transition
             builtin = isinstance(t, BlockGibbs)
@@ -254,7 +262,7 @@ class RBMAnnealingPath:
             runner = EngineRunner(
                 kernel, self.engine_model(), (3, max(m.n_visible, m.n_hidden)), n_chains,
                 n_sweeps, 0 if builtin else len(t.stats), 0 if builtin else t.n_chain_state,
-                length, info,
+                length, info, gibbs_engine_smc if builtin else None,
             )  # fmt: skip
             yield runner
             if builtin:
@@ -294,6 +302,19 @@ class RBMAnnealingPath:
                 )  # fmt: skip
                 count(betas, transition_at_end, states.shape[0])
 
+            def smc(betas, segment, states, streams, log_w):
+                schedule = Schedule(
+                    np.asarray(betas, dtype=np.float64)[None, :],
+                    np.zeros((1, len(betas))),
+                    n_sweeps,
+                    True,
+                )
+                population = Population(states, streams, log_w, _NO_ROWS, _NO_STATE, _NO_STATE)
+                reached = int(smc_batched(model, schedule, population, bounds, segment))
+                count_smc(segment.t_start, reached, states.shape[0])
+                return reached
+
+            model = (weights, weights_t, m.visible_bias, m.hidden_bias, self.base_bias)
             with _blas_single_thread():
-                yield Runner(advance, length, info)
+                yield Runner(advance, length, info, smc)
         info.update(n_steps=tally["sweeps"], acceptance_rate=1.0)

@@ -177,6 +177,10 @@ class Runner:
     advance: Callable[..., None]
     segment_length: int
     info: dict[str, Any] = field(default_factory=dict)
+    #: SMC on a fixed schedule in compiled code, ``smc(betas, segment, states, streams,
+    #: log_w) -> int`` (:meth:`partition.engine.EngineRunner.smc`), when the path has it;
+    #: without it :func:`partition.smc` steps from Python, a call of ``advance`` a move.
+    smc: Callable[..., int] | None = None
 
 
 def sweeps_in_segment(betas, transition_at_end: bool, n_sweeps: int, n_chains: int) -> int:

@@ -6,6 +6,11 @@ The values are not checked for correctness here (the statistical tests do that);
 ``tests/estimators/test_pinned_log_weights.py`` asserts they stay bit-identical on a machine
 whose arithmetic matches the one that pinned them, and within stated rounding elsewhere.
 
+SMC on fixed schedules was re-pinned when it moved into compiled code (issue 28): its
+increments now come from the kernels instead of ``path.log_f``, which moved its values by
+at most 1.1e-14 (the same particles, moves and resampling steps; ``smc_continuous`` and
+``smc_gbrbm``, which still step from Python, are unchanged).
+
 The file also holds :func:`machine` of the machine that wrote it (key ``__machine__``): the
 last bits of a run depend on the BLAS kernel OpenBLAS picks for the processor (and
 ``OPENBLAS_CORETYPE``), the instructions numba compiles for (the host CPU, or
