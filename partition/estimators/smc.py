@@ -27,7 +27,7 @@ weight). Moving after resampling spreads the copies apart before the next reweig
 first version moved first and resampled after, which left copies identical into the next
 step, and on a 3-mode mixture had 2-3 times the RMS error at the same settings.
 On a fixed schedule the whole loop runs in compiled code where the family's runner offers
-it (``runner.smc``: Ising models, Bernoulli RBMs, any :class:`~partition.transitions.Step`
+it (``runner.smc``: Ising models, both RBM kinds, any :class:`~partition.transitions.Step`
 on the population engine; :func:`partition.engine.run_smc`): a kernel call per resampling,
 the increments from the kernels, the same particles, moves and statistics as the loop here
 (to rounding, tested). The others, and every adaptive schedule, step from Python.

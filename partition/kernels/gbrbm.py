@@ -29,6 +29,7 @@ import numba
 import numpy as np
 
 from partition._numba import jit
+from partition.engine import run_smc
 from partition.kernels.continuous import normal_at
 from partition.kernels.rbm import hidden_layer
 
@@ -246,3 +247,43 @@ def gbrbm_increment(model, v, cache, beta_prev, beta, scratch):  # noqa: ARG001
         -((beta - beta_prev) * q_gap), act, beta, beta_prev, True, False, scratch[1, :n_hidden],
         np.uint64(0), np.uint64(1), np.uint64(0),
     )  # fmt: skip
+
+
+@jit(reassoc=True, inline="always")
+def gbrbm_gibbs_step(model, v, cache, beta, tune, key, gamma, counter, scratch, chain_state, stats):  # noqa: ARG001
+    """One block-Gibbs sweep, ``h | v`` then ``v | h``: the draws of :func:`ais_gbrbm`
+    (``n_hidden`` uniforms, then ``n_visible`` normals)."""
+    weights, weights_t, visible_bias, hidden_bias, sigma, base_mean, inv_var = model
+    n_visible = v.shape[0]
+    n_hidden = hidden_bias.shape[0]
+    act = scratch[0, :n_hidden]
+    h = scratch[1, :n_hidden]
+    mean = scratch[2, :n_visible]
+    for j in range(n_hidden):
+        act[j] = hidden_bias[j]
+    for i in range(n_visible):
+        row = weights[i]
+        x = v[i] * inv_var[i]
+        for j in range(n_hidden):
+            act[j] += x * row[j]
+    hidden_layer(0.0, act, beta, beta, False, True, h, key, gamma, counter)
+    for i in range(n_visible):
+        mean[i] = visible_bias[i]
+    for j in range(n_hidden):
+        if h[j] != 0.0:
+            col = weights_t[j]
+            for i in range(n_visible):
+                mean[i] += col[i]
+    for i in range(n_visible):
+        z = normal_at(key, gamma, counter + np.uint64(n_hidden + i + 1))
+        v[i] = (1.0 - beta) * base_mean[i] + beta * mean[i] + sigma[i] * z
+    return counter + np.uint64(n_hidden + n_visible)
+
+
+@jit(parallel=True, reassoc=True)
+def gibbs_smc(model, schedule, population, shape, segment):
+    """:func:`partition.engine.run_smc` with block Gibbs, compiled and cached: SMC on a
+    fixed schedule (AIS keeps :func:`ais_gbrbm`)."""
+    return run_smc(
+        gbrbm_init, gbrbm_increment, gbrbm_gibbs_step, model, schedule, population, shape, segment
+    )

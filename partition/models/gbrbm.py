@@ -491,16 +491,38 @@ class GBRBMAnnealingPath:
             tally["sweeps"] += sweeps_in_segment(betas, transition_at_end, n_sweeps,
                                                  states.shape[0])  # fmt: skip
 
-        yield Runner(advance, length, info)
+        model = self._engine_model()
+        shape = (3, max(m.n_visible, m.n_hidden))
+        no_rows, none = np.zeros(n_chains, dtype=np.int64), np.zeros((n_chains, 0))
+
+        def smc(betas, segment, states, streams, log_w):
+            from partition.engine import Population, Schedule
+            from partition.kernels.gbrbm import gibbs_smc
+
+            table = np.asarray(betas, dtype=np.float64)[None, :]
+            n = states.shape[0]
+            schedule = Schedule(table, np.zeros(table.shape), n_sweeps, True)
+            population = Population(states, streams, log_w, no_rows[:n], none[:n], none[:n])
+            reached = int(gibbs_smc(model, schedule, population, shape, segment))
+            end = reached if reached >= 0 else -reached - 1
+            tally["sweeps"] += max(end - max(segment.t_start, 1), 0) * n_sweeps * n
+            return reached
+
+        yield Runner(advance, length, info, smc)
         info.update(n_steps=tally["sweeps"], acceptance_rate=1.0, threads=numba.get_num_threads())
+
+    def _engine_model(self) -> tuple:
+        """The model tuple the engine's functions take (:mod:`partition.kernels.gbrbm`)."""
+        m = self.model
+        return (m.weights, self._weights_t, m.visible_bias, m.hidden_bias, m.sigma,
+                self.base_mean, 1.0 / (m.sigma * m.sigma))  # fmt: skip
 
     def _engine_runner(self, n_chains: int, n_sweeps: int, length: int):
         from partition.engine import EngineRunner, bind
         from partition.kernels.gbrbm import gbrbm_increment, gbrbm_init
 
         m, t = self.model, self.transition
-        model = (m.weights, self._weights_t, m.visible_bias, m.hidden_bias, m.sigma,
-                 self.base_mean, 1.0 / (m.sigma * m.sigma))  # fmt: skip
+        model = self._engine_model()
         info: dict[str, Any] = {"driver": "engine"}
         runner = EngineRunner(
             bind(gbrbm_init, gbrbm_increment, t.step), model,

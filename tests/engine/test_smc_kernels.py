@@ -23,10 +23,12 @@ from partition.estimators.smc import _criterion, _lse, _move_statistics
 from partition.models._ising_ais import IsingAnnealingPath
 from partition.models._rbm_ais import RBMAnnealingPath
 from partition.models.base import Runner
+from partition.models.gbrbm import GBRBMAnnealingPath
 from partition.transitions import uniform_at
 
 ISING = pt.IsingModel.square_lattice(6, 6, coupling=0.45)
 RBM = pt.BernoulliRBM.random(12, 7, weight_scale=2.0, rng=3)
+GBRBM = pt.GaussianBernoulliRBM.random(6, 4, weight_scale=1.5, rng=3)
 
 
 @contextmanager
@@ -78,6 +80,7 @@ CASES = {
     "rbm batched, 3 sweeps, always resampling": (RBM, RBMAnnealingPath, {
         "driver": "batched", "n_sweeps": 3, "resample_threshold": 1.0}),
     "rbm engine": (RBM, RBMAnnealingPath, {"driver": "engine"}),
+    "gaussian-bernoulli rbm": (GBRBM, GBRBMAnnealingPath, {}),
 }  # fmt: skip
 
 
