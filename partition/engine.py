@@ -46,8 +46,9 @@ statistics), until the ESS calls for resampling, which the caller does (a kernel
 resampling instead of a Python step per temperature). Caches are made once per call and
 kept by the steps, so a particle's moves are those of :func:`run_chain`.
 
-The continuous family (:class:`~partition.LogDensity`) keeps its own driver
-(``partition.kernels.continuous.ais_continuous``) for now: its steps have their own
+The continuous family (:class:`~partition.LogDensity`) keeps its own drivers
+(``partition.kernels.continuous.ais_continuous`` and ``smc_continuous``, which shares
+:func:`smc_reweight`) for now: its steps have their own
 signature (the density and its gradient are arguments), and an adapter from it to this one
 is a function call per step that cost 25% of a random-walk step on the 6-d mixture (about
 45 ns a step at one thread, measured; numba did not inline it).

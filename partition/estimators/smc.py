@@ -27,8 +27,9 @@ weight). Moving after resampling spreads the copies apart before the next reweig
 first version moved first and resampled after, which left copies identical into the next
 step, and on a 3-mode mixture had 2-3 times the RMS error at the same settings.
 On a fixed schedule the whole loop runs in compiled code where the family's runner offers
-it (``runner.smc``: Ising models, both RBM kinds, any :class:`~partition.transitions.Step`
-on the population engine; :func:`partition.engine.run_smc`): a kernel call per resampling,
+it (``runner.smc``: every built-in family but a vectorized ``LogDensity``, and any
+:class:`~partition.transitions.Step` on the population engine;
+:func:`partition.engine.run_smc`): a kernel call per resampling,
 the increments from the kernels, the same particles, moves and statistics as the loop here
 (to rounding, tested). The others, and every adaptive schedule, step from Python.
 ``Z_hat = Z_0 prod_t sum_i W_i^(t-1) w_i^(t)`` is unbiased for Z whatever the schedule rule,
@@ -356,18 +357,13 @@ def smc(
     with path.runner(n, config.n_sweeps, config.betas) as runner:
         compile_start = time.perf_counter()  # numba compiles on the first calls
         path.sample_base(states[:0], streams[:0])
-        runner.advance(config.betas[:1], False, states[:0], streams[:0], log_w[:0])
         fixed = None if adaptive else getattr(runner, "smc", None)
-        if fixed is not None:
-            segment = SMCSegment(
-                0,
-                0,
-                resample_threshold,
-                np.zeros(0),
-                np.zeros(0, np.int64),
-                np.empty((0, len(SMC_COLUMNS))),
-            )
-            fixed(config.betas, segment, states[:0], streams[:0], log_w[:0])
+        if fixed is not None:  # only the kernel the run will call
+            empty = (np.zeros(0), np.zeros(0, np.int64), np.empty((0, len(SMC_COLUMNS))))
+            fixed(config.betas, SMCSegment(0, 0, resample_threshold, *empty), states[:0],
+                  streams[:0], log_w[:0])  # fmt: skip
+        else:
+            runner.advance(config.betas[:1], False, states[:0], streams[:0], log_w[:0])
         compile_seconds = time.perf_counter() - compile_start
         path.sample_base(states, streams)
         beta = 0.0

@@ -37,6 +37,7 @@ import numba
 import numpy as np
 
 from partition._numba import jit
+from partition.engine import smc_reweight
 from partition.kernels._random import uniform_at
 
 #: Shift of a uniform ``k 2^-53`` to the midpoint of its bin: the inverse CDF never sees 0 or 1.
@@ -350,6 +351,94 @@ def ais_continuous(
         stats[c, 1] += n_steps
         stats[c, 2] += n_evals
         stats[c, 3] += n_grad
+
+
+@numba.njit(parallel=True, nogil=True, error_model="numpy")
+def smc_continuous(
+    step, log_prob, grad_log_prob, needs_grad, base, schedule, params, jitter, population,
+    segment,
+):  # fmt: skip
+    """SMC on a fixed schedule for a density (the contract of
+    :func:`partition.engine.run_smc`): each particle's moves are :func:`ais_continuous`'s
+    (``schedule.tunes[0]`` the step sizes, ``base`` the base's ``(mean, precision)``),
+    its increments ``(beta' - beta) (log p*(x) - log b(x))`` from the values its steps
+    keep; ``population.stats`` as :func:`ais_continuous`'s. Compiled per step and density,
+    as that driver."""
+    mean, precision = base
+    betas = schedule.betas[0]
+    step_sizes = schedule.tunes[0]
+    states = population.states
+    streams = population.streams
+    stats = population.stats
+    n, d = states.shape
+    if n == 0:
+        return segment.t_start
+    n_betas = betas.shape[0]
+    caches = np.empty((n, 2))
+    grads = np.zeros((n, d))
+    p = np.empty((n, params.shape[0]))
+    for c in numba.prange(n):
+        caches[c, 0] = log_prob(states[c])
+        caches[c, 1] = log_base(states[c], mean, precision)
+        stats[c, 2] += 1
+        if needs_grad:
+            grad_log_prob(states[c], grads[c])
+            stats[c, 3] += 1
+        p[c, :] = params
+    inc = np.empty(n)
+    nxt = np.zeros(n)
+    same = np.zeros(n, dtype=np.bool_)
+    work = np.empty(n)
+    t = segment.t_start
+    while t < segment.t_stop:
+        moved = t > 0
+        beta = betas[t]
+        beta_next = betas[t + 1]
+        has_after = t + 2 < n_betas
+        beta_after = betas[t + 2] if has_after else beta_next
+        for c in numba.prange(n):
+            x = states[c]
+            cache = caches[c]
+            if moved:
+                before = x.copy()
+                scratch = np.empty((5, d))
+                key = streams[c, 0]
+                gamma = streams[c, 1]
+                counter = streams[c, 2]
+                p[c, 0] = step_sizes[t]
+                for _ in range(schedule.n_sweeps):
+                    if jitter > 0.0:
+                        counter += np.uint64(1)
+                        u = uniform_at(key, gamma, counter)
+                        p[c, 0] = step_sizes[t] * math.exp(-jitter * u)
+                    counter, acc, calls = step(
+                        log_prob, grad_log_prob, x, cache, grads[c], beta, mean, precision,
+                        p[c], key, gamma, counter, scratch,
+                    )  # fmt: skip
+                    stats[c, 0] += acc
+                    stats[c, 1] += 1
+                    stats[c, 2] += 1
+                    stats[c, 3] += calls
+                streams[c, 2] = counter
+                unchanged = True
+                for i in range(d):
+                    if x[i] != before[i]:
+                        unchanged = False
+                        break
+                same[c] = unchanged
+            gap = cache[0] - cache[1]  # -inf outside the density's support: a zero weight
+            inc[c] = (beta_next - beta) * gap if gap != -np.inf else -np.inf
+            if has_after:
+                nxt[c] = (beta_after - beta_next) * gap if gap != -np.inf else -np.inf
+        ess = smc_reweight(
+            population.log_w, inc, nxt, same, moved, segment, t - segment.t_start, work
+        )
+        if ess < 0.0:
+            return -(t + 1)
+        t += 1
+        if beta_next < 1.0 and ess < segment.threshold:
+            return t
+    return t
 
 
 @numba.njit(nogil=True, error_model="numpy")

@@ -8,8 +8,7 @@ whose arithmetic matches the one that pinned them, and within stated rounding el
 
 SMC on fixed schedules was re-pinned when it moved into compiled code (issue 28): its
 increments now come from the kernels instead of ``path.log_f``, which moved its values by
-at most 1.1e-14 (the same particles, moves and resampling steps; ``smc_continuous``,
-which still steps from Python, is unchanged).
+at most 1.1e-14 (the same particles, moves and resampling steps).
 
 The file also holds :func:`machine` of the machine that wrote it (key ``__machine__``): the
 last bits of a run depend on the BLAS kernel OpenBLAS picks for the processor (and
