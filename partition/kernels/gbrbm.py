@@ -250,23 +250,58 @@ def gbrbm_increment(model, v, cache, beta_prev, beta, scratch):  # noqa: ARG001
 
 
 @jit(reassoc=True, inline="always")
-def gbrbm_gibbs_step(model, v, cache, beta, tune, key, gamma, counter, scratch, chain_state, stats):  # noqa: ARG001
-    """One block-Gibbs sweep, ``h | v`` then ``v | h``: the draws of :func:`ais_gbrbm`
-    (``n_hidden`` uniforms, then ``n_visible`` normals)."""
-    weights, weights_t, visible_bias, hidden_bias, sigma, base_mean, inv_var = model
-    n_visible = v.shape[0]
+def _fill_cache(model, v, cache):
+    """``cache = [q_B(v) - q_A(v), act(v)]``: what the built-in step's increments need
+    (the sums of :func:`gbrbm_increment`, in its order)."""
+    weights, visible_bias, hidden_bias, base_mean, inv_var = (
+        model[0], model[2], model[3], model[5], model[6]
+    )  # fmt: skip
     n_hidden = hidden_bias.shape[0]
-    act = scratch[0, :n_hidden]
-    h = scratch[1, :n_hidden]
-    mean = scratch[2, :n_visible]
+    act = cache[1:]
     for j in range(n_hidden):
         act[j] = hidden_bias[j]
-    for i in range(n_visible):
-        row = weights[i]
+    q_gap = 0.0
+    for i in range(v.shape[0]):
         x = v[i] * inv_var[i]
+        row = weights[i]
         for j in range(n_hidden):
             act[j] += x * row[j]
-    hidden_layer(0.0, act, beta, beta, False, True, h, key, gamma, counter)
+        d_b = v[i] - visible_bias[i]
+        d_a = v[i] - base_mean[i]
+        q_gap += 0.5 * (d_b * d_b - d_a * d_a) * inv_var[i]
+    cache[0] = q_gap
+
+
+@jit(inline="always")
+def gibbs_init(model, v, scratch, stats):  # noqa: ARG001 - the engine's protocol
+    """The built-in step's cache, ``[q_B - q_A, act]`` at ``v`` (kept by the step)."""
+    cache = np.empty(1 + model[3].shape[0])
+    _fill_cache(model, v, cache)
+    return cache
+
+
+@jit(reassoc=True, inline="always")
+def gibbs_increment(model, v, cache, beta_prev, beta, scratch):  # noqa: ARG001
+    """:func:`gbrbm_increment` from the cache: no products."""
+    return hidden_layer(
+        -((beta - beta_prev) * cache[0]), cache[1:], beta, beta_prev, True, False,
+        scratch[1, : cache.shape[0] - 1], np.uint64(0), np.uint64(1), np.uint64(0),
+    )  # fmt: skip
+
+
+@jit(reassoc=True, inline="always")
+def gibbs_step(model, v, cache, beta, tune, key, gamma, counter, scratch, chain_state, stats):  # noqa: ARG001
+    """One block-Gibbs sweep, ``h | v`` then ``v | h``: the draws of :func:`ais_gbrbm`
+    (``n_hidden`` uniforms, then ``n_visible`` normals), the hidden ones from the cached
+    activations; the cache is refilled at the new ``v``."""
+    weights_t, visible_bias, hidden_bias, sigma, base_mean = (
+        model[1], model[2], model[3], model[4], model[5]
+    )  # fmt: skip
+    n_visible = v.shape[0]
+    n_hidden = hidden_bias.shape[0]
+    h = scratch[1, :n_hidden]
+    mean = scratch[2, :n_visible]
+    hidden_layer(0.0, cache[1:], beta, beta, False, True, h, key, gamma, counter)
     for i in range(n_visible):
         mean[i] = visible_bias[i]
     for j in range(n_hidden):
@@ -277,6 +312,7 @@ def gbrbm_gibbs_step(model, v, cache, beta, tune, key, gamma, counter, scratch, 
     for i in range(n_visible):
         z = normal_at(key, gamma, counter + np.uint64(n_hidden + i + 1))
         v[i] = (1.0 - beta) * base_mean[i] + beta * mean[i] + sigma[i] * z
+    _fill_cache(model, v, cache)
     return counter + np.uint64(n_hidden + n_visible)
 
 
@@ -285,5 +321,5 @@ def gibbs_smc(model, schedule, population, shape, segment):
     """:func:`partition.engine.run_smc` with block Gibbs, compiled and cached: SMC on a
     fixed schedule (AIS keeps :func:`ais_gbrbm`)."""
     return run_smc(
-        gbrbm_init, gbrbm_increment, gbrbm_gibbs_step, model, schedule, population, shape, segment
+        gibbs_init, gibbs_increment, gibbs_step, model, schedule, population, shape, segment
     )
