@@ -25,6 +25,7 @@ import warnings
 import numpy as np
 
 import partition as pt
+from benchmarks.harness import Case
 from partition.estimators import schedules
 from partition.models.continuous_systems import funnel, gaussian_mixture
 from partition.results import UnreliableEstimateWarning
@@ -33,9 +34,52 @@ GOAL = 0.05
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
 
-def cases(quick: bool = False):  # noqa: ARG001 - the runner's interface
-    """No timed comparison here: this benchmark is an accuracy-versus-cost table."""
-    return []
+#: Where the timed comparison's table goes (``smc.md`` is the accuracy-versus-cost summary).
+TIMED_STEM = "smc_speed"
+#: Test systems of the timed comparison: SMC on a fixed schedule against AIS on the same
+#: schedule, particles and transition (the same Gibbs sweeps or gradient evaluations).
+SPEED_SYSTEMS = (
+    "rbm-digits-64x20",
+    "rbm-digits-64x10",
+    "ising-32x32-kc",
+    "gbrbm-16x8",
+    "gaussian-10d",
+)
+
+
+def thread_counts():
+    return (1, 2)
+
+
+def cases(quick: bool = False):
+    """SMC on a fixed schedule against AIS at the same budget (1,000 particles or chains,
+    300 temperatures, one sweep or transition each): the ratio is SMC's time over AIS's,
+    compilation excluded (a warm-up call). SMC adds its resampling and, per temperature, a
+    second weight increment (the move statistics' "before") and the serial reweighting."""
+    n, n_temperatures = (200, 60) if quick else (1000, 300)
+    out = []
+    for name in SPEED_SYSTEMS:
+        model = pt.testsystems.get(name).model
+
+        def ais(model=model):
+            return pt.ais(model, n_chains=n, schedule=n_temperatures, rng=1).log_z
+
+        def smc(model=model):
+            return pt.smc(model, n_particles=n, schedule=n_temperatures, rng=1).log_z
+
+        out.append(
+            Case(
+                name=f"SMC fixed vs AIS, {name}",
+                params={"n": n, "temperatures": n_temperatures},
+                implementations={"ais": ais, "smc, fixed schedule": smc},
+                baseline="ais",
+                repeat=3,
+                warmup=("ais", "smc, fixed schedule"),
+                work=float(n * n_temperatures),
+                work_unit="transitions",
+            )
+        )
+    return out
 
 
 def _summarise(target, method, setting, runs, exact, cost_key):
