@@ -310,6 +310,34 @@ def smc_reweight(log_w, inc, nxt, same, moved, segment, row, w):
 
 
 @jit(inline="always")
+def smc_close(log_w, inc, nxt, same, moved, segment, t, beta_next, work):
+    """The end of SMC's step ``t`` (:func:`smc_reweight`): ``(t + 1, stop)``, ``stop`` when
+    the ESS calls for resampling below ``beta = 1``; ``(-(t + 1), True)`` when the
+    increments were NaN, +inf or all -inf."""
+    ess = smc_reweight(log_w, inc, nxt, same, moved, segment, t - segment.t_start, work)
+    if ess < 0.0:
+        return -(t + 1), True
+    return t + 1, beta_next < 1.0 and ess < segment.threshold
+
+
+@jit(inline="always")
+def smc_arrays(n):
+    """An SMC call's per-particle work arrays: increments, the next increments (the next
+    move's "before"), the moves' unchanged flags, and :func:`smc_reweight`'s work space."""
+    return np.empty(n), np.zeros(n), np.zeros(n, dtype=np.bool_), np.empty(n)
+
+
+@jit(inline="always")
+def smc_temperatures(betas, t):
+    """SMC's step ``t``: where it moves (``betas[t]``, unless at the base), where its
+    increment goes, where the next one goes (the last temperature again at the end), and
+    whether there is a next."""
+    beta_next = betas[t + 1]
+    has_after = t + 2 < betas.shape[0]
+    return betas[t], beta_next, betas[t + 2] if has_after else beta_next, has_after
+
+
+@jit(inline="always")
 def run_smc(init, increment, step, model, schedule, population, scratch_shape, segment):
     """A stretch of SMC on a fixed schedule (row 0 of ``schedule.betas``): from temperature
     ``segment.t_start``, every particle is moved there (``n_sweeps`` steps; not at the base),
@@ -327,23 +355,16 @@ def run_smc(init, increment, step, model, schedule, population, scratch_shape, s
     n, n_units = states.shape
     if n == 0:
         return segment.t_start
-    n_betas = betas.shape[0]
     probe = init(model, states[0], np.empty(scratch_shape), np.zeros(population.stats.shape[1]))
     caches = np.empty((n, probe.shape[0]))
     for c in numba.prange(n):
         caches[c, :] = init(model, states[c], np.empty(scratch_shape), population.stats[c])
-    inc = np.empty(n)
-    nxt = np.zeros(n)
-    same = np.zeros(n, dtype=np.bool_)
-    work = np.empty(n)
+    inc, nxt, same, work = smc_arrays(n)
     before = np.empty((n, n_units), dtype=states.dtype)
     t = segment.t_start
     while t < segment.t_stop:
         moved = t > 0
-        beta = betas[t]
-        beta_next = betas[t + 1]
-        has_after = t + 2 < n_betas
-        beta_after = betas[t + 2] if has_after else beta_next
+        beta, beta_next, beta_after, has_after = smc_temperatures(betas, t)
         for c in numba.prange(n):
             x = states[c]
             cache = caches[c]
@@ -376,13 +397,8 @@ def run_smc(init, increment, step, model, schedule, population, scratch_shape, s
             inc[c] = increment(model, x, cache, beta, beta_next, scratch)
             if has_after:
                 nxt[c] = increment(model, x, cache, beta_next, beta_after, scratch)
-        ess = smc_reweight(
-            population.log_w, inc, nxt, same, moved, segment, t - segment.t_start, work
-        )
-        if ess < 0.0:
-            return -(t + 1)
-        t += 1
-        if beta_next < 1.0 and ess < segment.threshold:
+        t, stop = smc_close(population.log_w, inc, nxt, same, moved, segment, t, beta_next, work)
+        if stop:
             return t
     return t
 

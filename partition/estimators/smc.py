@@ -360,8 +360,13 @@ def smc(
         fixed = None if adaptive else getattr(runner, "smc", None)
         if fixed is not None:  # only the kernel the run will call
             empty = (np.zeros(0), np.zeros(0, np.int64), np.empty((0, len(SMC_COLUMNS))))
-            fixed(config.betas, SMCSegment(0, 0, resample_threshold, *empty), states[:0],
-                  streams[:0], log_w[:0])  # fmt: skip
+            fixed(
+                config.betas,
+                SMCSegment(0, 0, resample_threshold, *empty),
+                states[:0],
+                streams[:0],
+                log_w[:0],
+            )
         else:
             runner.advance(config.betas[:1], False, states[:0], streams[:0], log_w[:0])
         compile_seconds = time.perf_counter() - compile_start

@@ -37,7 +37,7 @@ import numba
 import numpy as np
 
 from partition._numba import jit
-from partition.engine import smc_reweight
+from partition.engine import smc_arrays, smc_close, smc_temperatures
 from partition.kernels._random import uniform_at
 
 #: Shift of a uniform ``k 2^-53`` to the midpoint of its bin: the inverse CDF never sees 0 or 1.
@@ -355,9 +355,17 @@ def ais_continuous(
 
 @numba.njit(parallel=True, nogil=True, error_model="numpy")
 def smc_continuous(
-    step, log_prob, grad_log_prob, needs_grad, base, schedule, params, jitter, population,
+    step,
+    log_prob,
+    grad_log_prob,
+    needs_grad,
+    base,
+    schedule,
+    params,
+    jitter,
+    population,
     segment,
-):  # fmt: skip
+):
     """SMC on a fixed schedule for a density (the contract of
     :func:`partition.engine.run_smc`): each particle's moves are :func:`ais_continuous`'s
     (``schedule.tunes[0]`` the step sizes, ``base`` the base's ``(mean, precision)``),
@@ -373,7 +381,6 @@ def smc_continuous(
     n, d = states.shape
     if n == 0:
         return segment.t_start
-    n_betas = betas.shape[0]
     caches = np.empty((n, 2))
     grads = np.zeros((n, d))
     p = np.empty((n, params.shape[0]))
@@ -385,17 +392,11 @@ def smc_continuous(
             grad_log_prob(states[c], grads[c])
             stats[c, 3] += 1
         p[c, :] = params
-    inc = np.empty(n)
-    nxt = np.zeros(n)
-    same = np.zeros(n, dtype=np.bool_)
-    work = np.empty(n)
+    inc, nxt, same, work = smc_arrays(n)
     t = segment.t_start
     while t < segment.t_stop:
         moved = t > 0
-        beta = betas[t]
-        beta_next = betas[t + 1]
-        has_after = t + 2 < n_betas
-        beta_after = betas[t + 2] if has_after else beta_next
+        beta, beta_next, beta_after, has_after = smc_temperatures(betas, t)
         for c in numba.prange(n):
             x = states[c]
             cache = caches[c]
@@ -412,9 +413,20 @@ def smc_continuous(
                         u = uniform_at(key, gamma, counter)
                         p[c, 0] = step_sizes[t] * math.exp(-jitter * u)
                     counter, acc, calls = step(
-                        log_prob, grad_log_prob, x, cache, grads[c], beta, mean, precision,
-                        p[c], key, gamma, counter, scratch,
-                    )  # fmt: skip
+                        log_prob,
+                        grad_log_prob,
+                        x,
+                        cache,
+                        grads[c],
+                        beta,
+                        mean,
+                        precision,
+                        p[c],
+                        key,
+                        gamma,
+                        counter,
+                        scratch,
+                    )
                     stats[c, 0] += acc
                     stats[c, 1] += 1
                     stats[c, 2] += 1
@@ -430,13 +442,8 @@ def smc_continuous(
             inc[c] = (beta_next - beta) * gap if gap != -np.inf else -np.inf
             if has_after:
                 nxt[c] = (beta_after - beta_next) * gap if gap != -np.inf else -np.inf
-        ess = smc_reweight(
-            population.log_w, inc, nxt, same, moved, segment, t - segment.t_start, work
-        )
-        if ess < 0.0:
-            return -(t + 1)
-        t += 1
-        if beta_next < 1.0 and ess < segment.threshold:
+        t, stop = smc_close(population.log_w, inc, nxt, same, moved, segment, t, beta_next, work)
+        if stop:
             return t
     return t
 

@@ -223,41 +223,12 @@ def gbrbm_init(model, v, scratch, stats):  # noqa: ARG001 - the engine's protoco
 
 
 @jit(reassoc=True, inline="always")
-def gbrbm_increment(model, v, cache, beta_prev, beta, scratch):  # noqa: ARG001
-    """``log f_beta(v) - log f_beta_prev(v)``: ``-(beta - beta_prev) (q_B - q_A)`` plus the
-    hidden units' softplus sums (as the fused driver)."""
-    weights, visible_bias, hidden_bias, base_mean, inv_var = (
-        model[0], model[2], model[3], model[5], model[6]
-    )  # fmt: skip
-    n_visible = v.shape[0]
-    n_hidden = hidden_bias.shape[0]
-    act = scratch[0, :n_hidden]
-    for j in range(n_hidden):
-        act[j] = hidden_bias[j]
-    q_gap = 0.0
-    for i in range(n_visible):
-        x = v[i] * inv_var[i]
-        row = weights[i]
-        for j in range(n_hidden):
-            act[j] += x * row[j]
-        d_b = v[i] - visible_bias[i]
-        d_a = v[i] - base_mean[i]
-        q_gap += 0.5 * (d_b * d_b - d_a * d_a) * inv_var[i]
-    return hidden_layer(
-        -((beta - beta_prev) * q_gap), act, beta, beta_prev, True, False, scratch[1, :n_hidden],
-        np.uint64(0), np.uint64(1), np.uint64(0),
-    )  # fmt: skip
-
-
-@jit(reassoc=True, inline="always")
-def _fill_cache(model, v, cache):
-    """``cache = [q_B(v) - q_A(v), act(v)]``: what the built-in step's increments need
-    (the sums of :func:`gbrbm_increment`, in its order)."""
+def _activations_and_gap(model, v, act):
+    """``act = c + W' (v / sigma^2)`` in place; returns ``q_B(v) - q_A(v)`` (one pass)."""
     weights, visible_bias, hidden_bias, base_mean, inv_var = (
         model[0], model[2], model[3], model[5], model[6]
     )  # fmt: skip
     n_hidden = hidden_bias.shape[0]
-    act = cache[1:]
     for j in range(n_hidden):
         act[j] = hidden_bias[j]
     q_gap = 0.0
@@ -269,7 +240,27 @@ def _fill_cache(model, v, cache):
         d_b = v[i] - visible_bias[i]
         d_a = v[i] - base_mean[i]
         q_gap += 0.5 * (d_b * d_b - d_a * d_a) * inv_var[i]
-    cache[0] = q_gap
+    return q_gap
+
+
+@jit(reassoc=True, inline="always")
+def gbrbm_increment(model, v, cache, beta_prev, beta, scratch):  # noqa: ARG001
+    """``log f_beta(v) - log f_beta_prev(v)``: ``-(beta - beta_prev) (q_B - q_A)`` plus the
+    hidden units' softplus sums (as the fused driver)."""
+    n_hidden = model[3].shape[0]
+    act = scratch[0, :n_hidden]
+    q_gap = _activations_and_gap(model, v, act)
+    return hidden_layer(
+        -((beta - beta_prev) * q_gap), act, beta, beta_prev, True, False, scratch[1, :n_hidden],
+        np.uint64(0), np.uint64(1), np.uint64(0),
+    )  # fmt: skip
+
+
+@jit(reassoc=True, inline="always")
+def _fill_cache(model, v, cache):
+    """``cache = [q_B(v) - q_A(v), act(v)]``: what the built-in step's increments need
+    (the sums of :func:`gbrbm_increment`)."""
+    cache[0] = _activations_and_gap(model, v, cache[1:])
 
 
 @jit(inline="always")
@@ -284,9 +275,17 @@ def gibbs_init(model, v, scratch, stats):  # noqa: ARG001 - the engine's protoco
 def gibbs_increment(model, v, cache, beta_prev, beta, scratch):  # noqa: ARG001
     """:func:`gbrbm_increment` from the cache: no products."""
     return hidden_layer(
-        -((beta - beta_prev) * cache[0]), cache[1:], beta, beta_prev, True, False,
-        scratch[1, : cache.shape[0] - 1], np.uint64(0), np.uint64(1), np.uint64(0),
-    )  # fmt: skip
+        -((beta - beta_prev) * cache[0]),
+        cache[1:],
+        beta,
+        beta_prev,
+        True,
+        False,
+        scratch[1, : cache.shape[0] - 1],
+        np.uint64(0),
+        np.uint64(1),
+        np.uint64(0),
+    )
 
 
 @jit(reassoc=True, inline="always")
@@ -295,8 +294,12 @@ def gibbs_step(model, v, cache, beta, tune, key, gamma, counter, scratch, chain_
     (``n_hidden`` uniforms, then ``n_visible`` normals), the hidden ones from the cached
     activations; the cache is refilled at the new ``v``."""
     weights_t, visible_bias, hidden_bias, sigma, base_mean = (
-        model[1], model[2], model[3], model[4], model[5]
-    )  # fmt: skip
+        model[1],
+        model[2],
+        model[3],
+        model[4],
+        model[5],
+    )
     n_visible = v.shape[0]
     n_hidden = hidden_bias.shape[0]
     h = scratch[1, :n_hidden]

@@ -33,7 +33,7 @@ import numba
 import numpy as np
 
 from partition._numba import jit
-from partition.engine import run_chain, run_smc, smc_reweight
+from partition.engine import run_chain, run_smc, smc_arrays, smc_close, smc_temperatures
 from partition.kernels._math import exp_neg
 from partition.kernels._random import draw_bernoulli, draw_bernoulli_at, uniform_at
 
@@ -359,7 +359,6 @@ def smc_batched(model, schedule, population, bounds, segment):
     if n == 0:
         return segment.t_start
     n_hidden = hidden_bias.shape[0]
-    n_betas = betas.shape[0]
     n_blocks = bounds.shape[0] - 1
     delta_bias = visible_bias - base_bias
     act = np.empty((n, weights.shape[1]), dtype=visible.dtype)
@@ -368,20 +367,14 @@ def smc_batched(model, schedule, population, bounds, segment):
     before = np.empty_like(visible)
     a_rows = np.empty((n_blocks, n_hidden))
     z_rows = np.empty((n_blocks, n_visible))
-    inc = np.empty(n)
-    nxt = np.zeros(n)
-    same = np.zeros(n, dtype=np.bool_)
-    work = np.empty(n)
+    inc, nxt, same, work = smc_arrays(n)
     e_mid = np.empty((n, n_hidden))  # exp(-|beta_{t+1} a|) for the next move's hidden draws
     for b in numba.prange(n_blocks):
         np.dot(visible[bounds[b] : bounds[b + 1]], weights, act[bounds[b] : bounds[b + 1]])
     t = segment.t_start
     while t < segment.t_stop:
         moved = t > 0
-        beta = betas[t]
-        beta_next = betas[t + 1]
-        has_after = t + 2 < n_betas
-        beta_after = betas[t + 2] if has_after else beta_next
+        beta, beta_next, beta_after, _ = smc_temperatures(betas, t)
         for b in numba.prange(n_blocks):
             c0 = bounds[b]
             c1 = bounds[b + 1]
@@ -445,13 +438,8 @@ def smc_batched(model, schedule, population, bounds, segment):
                 gap_1, gap_2 = _softplus_gaps(a, beta, beta_next, beta_after, e_mid[c])
                 inc[c] = (beta_next - beta) * linear + gap_1
                 nxt[c] = (beta_after - beta_next) * linear + gap_2
-        ess = smc_reweight(
-            population.log_w, inc, nxt, same, moved, segment, t - segment.t_start, work
-        )
-        if ess < 0.0:
-            return -(t + 1)
-        t += 1
-        if beta_next < 1.0 and ess < segment.threshold:
+        t, stop = smc_close(population.log_w, inc, nxt, same, moved, segment, t, beta_next, work)
+        if stop:
             return t
     return t
 

@@ -526,8 +526,17 @@ class LogDensityPath:
 
         def smc(segment_betas, segment, states, streams, log_w):
             if segment.t_start == segment.t_stop:  # the driver's first call compiles
-                self._compiled_smc(segment_betas, np.ones(len(segment_betas)), params,
-                                   n_sweeps, segment, states, streams, log_w, stats)  # fmt: skip
+                self._compiled_smc(
+                    segment_betas,
+                    np.ones(len(segment_betas)),
+                    params,
+                    n_sweeps,
+                    segment,
+                    states,
+                    streams,
+                    log_w,
+                    stats,
+                )
                 if getattr(t, "adapt", False) and state["step_sizes"] is None:
                     self._pilot(segment_betas[:1], n_sweeps, streams[:0])
                 return segment.t_start
@@ -537,8 +546,9 @@ class LogDensityPath:
             order = np.argsort(betas, kind="stable")
             log_sizes = np.log(state["step_sizes"][order])
             sizes = np.exp(np.interp(segment_betas, betas[order], log_sizes))
-            return self._compiled_smc(segment_betas, sizes, params, n_sweeps, segment, states,
-                                      streams, log_w, stats)  # fmt: skip
+            return self._compiled_smc(
+                segment_betas, sizes, params, n_sweeps, segment, states, streams, log_w, stats
+            )
 
         length = 200 if m.vectorized else _segment_length(n_chains)
         runner = Runner(advance, length, info, None if m.vectorized else smc)
@@ -560,23 +570,37 @@ class LogDensityPath:
             betas, sizes, params, _jitter(t), n_sweeps, more, states, streams, log_w, stats,
         )  # fmt: skip
 
-    def _compiled_smc(self, betas, sizes, params, n_sweeps, segment, states, streams, log_w,
-                      stats) -> int:  # fmt: skip
+    def _compiled_smc(
+        self, betas, sizes, params, n_sweeps, segment, states, streams, log_w, stats
+    ) -> int:
         from partition.engine import Population, Schedule
         from partition.kernels.continuous import smc_continuous
 
         m, base, t = self.model, self.model.base, self.transition
         n = states.shape[0]
-        schedule = Schedule(np.asarray(betas, dtype=np.float64)[None, :],
-                            np.ascontiguousarray(sizes, dtype=np.float64)[None, :], n_sweeps,
-                            True)  # fmt: skip
-        population = Population(states, streams, log_w, np.zeros(n, dtype=np.int64),
-                                np.zeros((n, 0)), stats[:n])  # fmt: skip
-        return int(smc_continuous(
-            t.step, m.log_prob, self._kernel_gradient(), bool(t.needs_gradient),
-            (base.mean, base.kernel_precision), schedule, params, _jitter(t), population,
-            segment,
-        ))  # fmt: skip
+        schedule = Schedule(
+            np.asarray(betas, dtype=np.float64)[None, :],
+            np.ascontiguousarray(sizes, dtype=np.float64)[None, :],
+            n_sweeps,
+            True,
+        )
+        population = Population(
+            states, streams, log_w, np.zeros(n, dtype=np.int64), np.zeros((n, 0)), stats[:n]
+        )
+        return int(
+            smc_continuous(
+                t.step,
+                m.log_prob,
+                self._kernel_gradient(),
+                bool(t.needs_gradient),
+                (base.mean, base.kernel_precision),
+                schedule,
+                params,
+                _jitter(t),
+                population,
+                segment,
+            )
+        )
 
     def _numpy_segment(self, betas, sizes, params, n_sweeps, more, states, streams, log_w, stats):
         t, m = self.transition, self.model

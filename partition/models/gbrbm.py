@@ -514,8 +514,15 @@ class GBRBMAnnealingPath:
     def _engine_model(self) -> tuple:
         """The model tuple the engine's functions take (:mod:`partition.kernels.gbrbm`)."""
         m = self.model
-        return (m.weights, self._weights_t, m.visible_bias, m.hidden_bias, m.sigma,
-                self.base_mean, 1.0 / (m.sigma * m.sigma))  # fmt: skip
+        return (
+            m.weights,
+            self._weights_t,
+            m.visible_bias,
+            m.hidden_bias,
+            m.sigma,
+            self.base_mean,
+            1.0 / (m.sigma * m.sigma),
+        )
 
     def _engine_runner(self, n_chains: int, n_sweeps: int, length: int):
         from partition.engine import EngineRunner, bind

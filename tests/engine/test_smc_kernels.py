@@ -57,8 +57,9 @@ def stepping_from_python(path_class):
 
 
 @numba.njit
-def _index_metropolis(model, s, cache, beta, tune, key, gamma, counter, scratch, chain_state,
-                      stats):  # fmt: skip
+def _index_metropolis(
+    model, s, cache, beta, tune, key, gamma, counter, scratch, chain_state, stats
+):
     indptr, indices, couplings, fields = model[0], model[1], model[2], model[3]
     for i in range(s.shape[0]):
         local = fields[i]
@@ -75,23 +76,47 @@ def _index_metropolis(model, s, cache, beta, tune, key, gamma, counter, scratch,
 
 CASES = {
     "ising heat bath": (ISING, IsingAnnealingPath, {}),
-    "ising metropolis, 2 sweeps": (ISING, IsingAnnealingPath,
-                                   {"transition": "metropolis", "n_sweeps": 2}),
-    "ising, a user's step": (ISING, IsingAnnealingPath, {"transition": pt.transitions.Step(
-        _index_metropolis, name="index-metropolis", stats=("flips",))}),
+    "ising metropolis, 2 sweeps": (
+        ISING,
+        IsingAnnealingPath,
+        {"transition": "metropolis", "n_sweeps": 2},
+    ),
+    "ising, a user's step": (
+        ISING,
+        IsingAnnealingPath,
+        {
+            "transition": pt.transitions.Step(
+                _index_metropolis, name="index-metropolis", stats=("flips",)
+            )
+        },
+    ),
     "rbm batched": (RBM, RBMAnnealingPath, {"driver": "batched"}),
-    "rbm batched, 3 sweeps, always resampling": (RBM, RBMAnnealingPath, {
-        "driver": "batched", "n_sweeps": 3, "resample_threshold": 1.0}),
+    "rbm batched, 3 sweeps, always resampling": (
+        RBM,
+        RBMAnnealingPath,
+        {"driver": "batched", "n_sweeps": 3, "resample_threshold": 1.0},
+    ),
     "rbm engine": (RBM, RBMAnnealingPath, {"driver": "engine"}),
     "gaussian-bernoulli rbm": (GBRBM, GBRBMAnnealingPath, {}),
     "density, hmc": (MIXTURE, LogDensityPath, {"transition": HMC(n_leapfrog=3)}),
-    "density, mala with jitter, 2 steps": (MIXTURE, LogDensityPath, {
-        "transition": MALA(step_jitter=1.0), "n_sweeps": 2}),
+    "density, mala with jitter, 2 steps": (
+        MIXTURE,
+        LogDensityPath,
+        {"transition": MALA(step_jitter=1.0), "n_sweeps": 2},
+    ),
     "density, random walk": (MIXTURE, LogDensityPath, {"transition": RandomWalk()}),
-}  # fmt: skip
+}
 
 
-@pytest.mark.parametrize("case", list(CASES))
+#: In the default run (each case compiles both loops' kernels, 10-25 s): one case of each
+#: compiled loop, the engine's, the batched RBM's and the density's; the rest are slow.
+DEFAULT_CASES = ("ising heat bath", "rbm batched", "density, hmc")
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c if c in DEFAULT_CASES else pytest.param(c, marks=pytest.mark.slow) for c in CASES],
+)
 def test_compiled_smc_is_the_python_stepped_run(case):
     model, path_class, options = CASES[case]
     kwargs = {"n_particles": 64, "schedule": 40, "rng": 5, **options}
@@ -145,8 +170,9 @@ def test_the_kernels_step_statistics_are_the_numpy_samplers(moved):
     inc[7] = -np.inf  # one that leaves the support
     pre = inc + rng.normal(0, 0.2, n)
     same = rng.random(n) < 0.3
-    segment = SMCSegment(0, 1, 0.5, pre.copy(), np.ones(n, dtype=np.int64),
-                         np.empty((1, len(SMC_COLUMNS))))  # fmt: skip
+    segment = SMCSegment(
+        0, 1, 0.5, pre.copy(), np.ones(n, dtype=np.int64), np.empty((1, len(SMC_COLUMNS)))
+    )
     nxt = rng.normal(size=n)
     expected, new = _reference_row(log_w, inc, pre, moved)
     ess = _reweight(log_w, inc, nxt, same, moved, segment, 0)
@@ -181,11 +207,19 @@ def test_a_nan_increment_stops_the_call_and_names_the_temperature():
     schedule = Schedule(betas[None, :], np.zeros((1, 5)), 1, True)
     log_w = np.full(n, -np.log(n))
     none = np.zeros((n, 0))
-    population = Population(np.ones((n, 2)), np.zeros((n, 3), dtype=np.uint64), log_w,
-                            np.zeros(n, dtype=np.int64), none, none)  # fmt: skip
-    segment = SMCSegment(0, 4, 0.0, np.zeros(n), np.zeros(n, dtype=np.int64),
-                         np.empty((4, len(SMC_COLUMNS))))  # fmt: skip
-    reached = engine_smc(_init, _nan_after_half, _no_move, (0.0,), schedule, population, (1,),
-                         segment)  # fmt: skip
+    population = Population(
+        np.ones((n, 2)),
+        np.zeros((n, 3), dtype=np.uint64),
+        log_w,
+        np.zeros(n, dtype=np.int64),
+        none,
+        none,
+    )
+    segment = SMCSegment(
+        0, 4, 0.0, np.zeros(n), np.zeros(n, dtype=np.int64), np.empty((4, len(SMC_COLUMNS)))
+    )
+    reached = engine_smc(
+        _init, _nan_after_half, _no_move, (0.0,), schedule, population, (1,), segment
+    )
     assert reached == -(2 + 1)  # the increments from betas[2] = 0.5 to 0.75
     assert np.all(np.isfinite(log_w))  # the bad step changed no weight
