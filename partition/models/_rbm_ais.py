@@ -289,7 +289,18 @@ class RBMAnnealingPath:
                 )  # fmt: skip
                 count(betas, transition_at_end, states.shape[0])
 
-            yield Runner(advance, length, info)
+            # SMC on the engine's block Gibbs: the fused driver's draws
+            engine = EngineRunner(
+                gibbs_engine_segment, self.engine_model(), (3, max(m.n_visible, m.n_hidden)),
+                n_chains, n_sweeps, 0, 0, length, {}, gibbs_engine_smc,
+            )  # fmt: skip
+
+            def smc(betas, segment, states, streams, log_w):
+                reached = engine.smc(betas, segment, states, streams, log_w)
+                count_smc(segment.t_start, reached, states.shape[0])
+                return reached
+
+            yield Runner(advance, length, info, smc)
         else:
             bounds = chain_blocks(n_chains, numba.get_num_threads())
             weights = _padded_columns(m.weights, self.dtype)

@@ -30,6 +30,7 @@ from partition.transitions import HMC, MALA, RandomWalk, uniform_at
 
 ISING = pt.IsingModel.square_lattice(6, 6, coupling=0.45)
 RBM = pt.BernoulliRBM.random(12, 7, weight_scale=2.0, rng=3)
+TINY = pt.BernoulliRBM.random(4, 3, weight_scale=2.0, rng=3)
 GBRBM = pt.GaussianBernoulliRBM.random(6, 4, weight_scale=1.5, rng=3)
 MIXTURE = gaussian_mixture(2)
 
@@ -97,6 +98,7 @@ CASES = {
         {"driver": "batched", "n_sweeps": 3, "resample_threshold": 1.0},
     ),
     "rbm engine": (RBM, RBMAnnealingPath, {"driver": "engine"}),
+    "rbm fused (a tiny run)": (TINY, RBMAnnealingPath, {"n_particles": 20}),
     "gaussian-bernoulli rbm": (GBRBM, GBRBMAnnealingPath, {}),
     "density, hmc": (MIXTURE, LogDensityPath, {"transition": HMC(n_leapfrog=3)}),
     "density, mala with jitter, 2 steps": (
@@ -126,6 +128,7 @@ def test_compiled_smc_is_the_python_stepped_run(case):
         with stepping_from_python(path_class):
             stepped = pt.smc(model, **kwargs)
     a, b = compiled.info, stepped.info
+    assert a.get("driver") == b.get("driver") and ("fused" not in case or a["driver"] == "fused")
     # the same particles: the same moves, the same resampling steps, the same unchanged ones
     np.testing.assert_array_equal(a["resampled"], b["resampled"])
     np.testing.assert_array_equal(a["unchanged"], b["unchanged"])
