@@ -291,9 +291,17 @@ class RBMAnnealingPath:
 
             # SMC on the engine's block Gibbs: the fused driver's draws
             engine = EngineRunner(
-                gibbs_engine_segment, self.engine_model(), (3, max(m.n_visible, m.n_hidden)),
-                n_chains, n_sweeps, 0, 0, length, {}, gibbs_engine_smc,
-            )  # fmt: skip
+                gibbs_engine_segment,
+                self.engine_model(),
+                (3, max(m.n_visible, m.n_hidden)),
+                n_chains,
+                n_sweeps,
+                0,
+                0,
+                length,
+                {},
+                gibbs_engine_smc,
+            )
 
             def smc(betas, segment, states, streams, log_w):
                 reached = engine.smc(betas, segment, states, streams, log_w)
