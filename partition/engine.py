@@ -63,7 +63,7 @@ import numpy as np
 
 from partition._numba import jit
 from partition.kernels._math import exp_neg
-from partition.models.base import sweeps_in_segment
+from partition.models.base import sweeps_in_segment, sweeps_in_smc
 
 __all__ = [
     "SMC_COLUMNS",
@@ -509,6 +509,5 @@ class EngineRunner:
         reached = int(
             self.smc_kernel(self.model, schedule, population, self.scratch_shape, segment)
         )
-        end = reached if reached >= 0 else -reached - 1
-        self.n_steps += max(end - max(segment.t_start, 1), 0) * self.n_sweeps * n
+        self.n_steps += sweeps_in_smc(segment.t_start, reached, self.n_sweeps, n)
         return reached

@@ -30,7 +30,7 @@ from partition.kernels.rbm import (
     smc_batched,
 )
 from partition.kernels.rbm import sample_base as sample_base_kernel
-from partition.models.base import Runner, sweeps_in_segment
+from partition.models.base import Runner, sweeps_in_segment, sweeps_in_smc
 from partition.transitions import BlockGibbs
 
 #: ``driver="auto"`` runs the fused per-chain driver when ``n_chains * n_visible * n_hidden``
@@ -252,8 +252,7 @@ class RBMAnnealingPath:
             tally["sweeps"] += sweeps_in_segment(betas, transition_at_end, n_sweeps, n)
 
         def count_smc(t_start, reached, n):
-            end = reached if reached >= 0 else -reached - 1
-            tally["sweeps"] += max(end - max(t_start, 1), 0) * n_sweeps * n
+            tally["sweeps"] += sweeps_in_smc(t_start, reached, n_sweeps, n)
 
         if driver == "engine":
             t = self.transition
@@ -303,12 +302,8 @@ class RBMAnnealingPath:
                 gibbs_engine_smc,
             )
 
-            def smc(betas, segment, states, streams, log_w):
-                reached = engine.smc(betas, segment, states, streams, log_w)
-                count_smc(segment.t_start, reached, states.shape[0])
-                return reached
-
-            yield Runner(advance, length, info, smc)
+            yield Runner(advance, length, info, engine.smc)
+            tally["sweeps"] += engine.n_steps
         else:
             bounds = chain_blocks(n_chains, numba.get_num_threads())
             weights = _padded_columns(m.weights, self.dtype)

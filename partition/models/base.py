@@ -44,6 +44,7 @@ __all__ = [
     "SegmentRunner",
     "require",
     "sweeps_in_segment",
+    "sweeps_in_smc",
 ]
 
 
@@ -188,6 +189,15 @@ def sweeps_in_segment(betas, transition_at_end: bool, n_sweeps: int, n_chains: i
     ``n_chains`` chains: one set at each temperature after the first, except the last unless
     ``transition_at_end``; for runners that report ``n_steps``."""
     return max(len(betas) - (1 if transition_at_end else 2), 0) * n_sweeps * n_chains
+
+
+def sweeps_in_smc(t_start: int, reached: int, n_sweeps: int, n_chains: int) -> int:
+    """Transitions an SMC call ``smc(betas, segment, ...)`` made over ``n_chains`` particles:
+    one set at each temperature from ``t_start`` (none at the base, 0) up to the one it
+    ``reached`` (a negative ``reached = -(t + 1)``, a call stopped by bad increments at
+    ``t``, counts up to ``t``)."""
+    end = reached if reached >= 0 else -reached - 1
+    return max(end - max(t_start, 1), 0) * n_sweeps * n_chains
 
 
 def require(model: Any, protocol: type, what: str) -> None:

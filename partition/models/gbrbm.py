@@ -491,25 +491,25 @@ class GBRBMAnnealingPath:
             tally["sweeps"] += sweeps_in_segment(betas, transition_at_end, n_sweeps,
                                                  states.shape[0])  # fmt: skip
 
-        model = self._engine_model()
-        shape = (3, max(m.n_visible, m.n_hidden))
-        no_rows, none = np.zeros(n_chains, dtype=np.int64), np.zeros((n_chains, 0))
+        from partition.engine import EngineRunner, bind
+        from partition.kernels.gbrbm import gibbs_increment, gibbs_init, gibbs_smc, gibbs_step
 
-        def smc(betas, segment, states, streams, log_w):
-            from partition.engine import Population, Schedule
-            from partition.kernels.gbrbm import gibbs_smc
-
-            table = np.asarray(betas, dtype=np.float64)[None, :]
-            n = states.shape[0]
-            schedule = Schedule(table, np.zeros(table.shape), n_sweeps, True)
-            population = Population(states, streams, log_w, no_rows[:n], none[:n], none[:n])
-            reached = int(gibbs_smc(model, schedule, population, shape, segment))
-            end = reached if reached >= 0 else -reached - 1
-            tally["sweeps"] += max(end - max(segment.t_start, 1), 0) * n_sweeps * n
-            return reached
-
-        yield Runner(advance, length, info, smc)
-        info.update(n_steps=tally["sweeps"], acceptance_rate=1.0, threads=numba.get_num_threads())
+        # SMC on the engine, block Gibbs with the fused driver's draws (AIS keeps ais_gbrbm)
+        engine = EngineRunner(
+            bind(gibbs_init, gibbs_increment, gibbs_step),
+            self._engine_model(),
+            (3, max(m.n_visible, m.n_hidden)),
+            n_chains,
+            n_sweeps,
+            0,
+            0,
+            length,
+            {},
+            gibbs_smc,
+        )
+        yield Runner(advance, length, info, engine.smc)
+        steps = tally["sweeps"] + engine.n_steps
+        info.update(n_steps=steps, acceptance_rate=1.0, threads=numba.get_num_threads())
 
     def _engine_model(self) -> tuple:
         """The model tuple the engine's functions take (:mod:`partition.kernels.gbrbm`)."""
