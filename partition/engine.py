@@ -46,12 +46,12 @@ statistics), until the ESS calls for resampling, which the caller does (a kernel
 resampling instead of a Python step per temperature). Caches are made once per call and
 kept by the steps, so a particle's moves are those of :func:`run_chain`.
 
-The continuous family (:class:`~partition.LogDensity`) keeps its own drivers
-(``partition.kernels.continuous.ais_continuous`` and ``smc_continuous``, which shares
-:func:`smc_reweight`) for now: its steps have their own
-signature (the density and its gradient are arguments), and an adapter from it to this one
-is a function call per step that cost 25% of a random-walk step on the 6-d mixture (about
-45 ns a step at one thread, measured; numba did not inline it).
+Every family runs here: Ising models and RBMs (``driver="engine"``, or a step of the user's)
+in kernels bound to their own steps, densities (:class:`~partition.LogDensity`) in
+``partition.kernels.continuous.density_segment``, whose step calls the density's transition
+(a step of that module's signature, the user's included) with its per-chain ``params`` as
+the chain's transition state. The batched-GEMM RBM driver and the fused small-RBM and
+GB-RBM AIS drivers are specialised runners behind the same interface.
 """
 
 from __future__ import annotations
@@ -453,6 +453,7 @@ class EngineRunner:
         segment_length: int,
         info: dict,
         smc_kernel=None,
+        chain_state=None,
     ):
         self.kernel = kernel
         self.smc_kernel = smc_kernel if smc_kernel is not None else getattr(kernel, "smc", None)
@@ -463,6 +464,8 @@ class EngineRunner:
         self.n_sweeps = int(n_sweeps)
         self.stats = np.zeros((n_chains, n_stats))
         self.chain_state = np.zeros((n_chains, n_chain_state))
+        if chain_state is not None:  # every chain's transition state starts as this row
+            self.chain_state[:] = chain_state
         self.rows = np.zeros(n_chains, dtype=np.int64)
         self.segment_length = segment_length
         self.info = info
@@ -483,26 +486,34 @@ class EngineRunner:
         self.advance_rows(np.asarray(betas, dtype=np.float64)[None, :], self.rows[:n],
                           transition_at_end, states, streams, log_w)  # fmt: skip
 
-    def advance_rows(self, table, rows, transition_at_end, states, streams, log_w) -> None:
+    def advance_rows(
+        self, table, rows, transition_at_end, states, streams, log_w, tunes=None
+    ) -> None:
         """Chain ``c`` through row ``rows[c]`` of the temperature table ``(n_rows,
         n_betas)``: chains at their own temperatures in one kernel call (parallel
-        tempering's rounds; equal, chain for chain, to one call per row)."""
+        tempering's rounds; equal, chain for chain, to one call per row). ``tunes`` (the
+        table's shape; zeros by default) is what each step receives as ``tune``."""
         table = np.ascontiguousarray(table, dtype=np.float64)
+        tunes = np.zeros(table.shape) if tunes is None else np.ascontiguousarray(tunes, "f8")
+        if tunes.shape != table.shape:
+            raise ValueError(f"tunes must have the table's shape {table.shape}, got {tunes.shape}")
         rows = np.ascontiguousarray(rows, dtype=np.int64)
         n = states.shape[0]
         if table.ndim != 2 or rows.shape != (n,) or np.any((rows < 0) | (rows >= len(table))):
             raise ValueError("rows must give each chain a row of the (n_rows, n_betas) table")
-        schedule = Schedule(table, np.zeros(table.shape), self.n_sweeps, bool(transition_at_end))
+        schedule = Schedule(table, tunes, self.n_sweeps, bool(transition_at_end))
         population = Population(states, streams, log_w, rows, self.chain_state[:n], self.stats[:n])
         self.kernel(self.model, schedule, population, self.scratch_shape)
         self.n_steps += sweeps_in_segment(table[0], transition_at_end, self.n_sweeps, n)
 
-    def smc(self, betas, segment: SMCSegment, states, streams, log_w) -> int:
-        """SMC on the fixed schedule ``betas`` from ``segment.t_start`` (:func:`run_smc`):
-        the temperature index reached, or ``-(t + 1)`` on NaN or infinite increments."""
+    def smc(self, betas, segment: SMCSegment, states, streams, log_w, tunes=None) -> int:
+        """SMC on the fixed schedule ``betas`` from ``segment.t_start`` (:func:`run_smc`;
+        ``tunes`` as :meth:`advance_rows`'s, a value per temperature): the temperature index
+        reached, or ``-(t + 1)`` on NaN or infinite increments."""
         table = np.ascontiguousarray(betas, dtype=np.float64)[None, :]
         n = states.shape[0]
-        schedule = Schedule(table, np.zeros(table.shape), self.n_sweeps, True)
+        tunes = np.zeros(table.shape) if tunes is None else np.asarray(tunes, "f8")[None, :]
+        schedule = Schedule(table, np.ascontiguousarray(tunes), self.n_sweeps, True)
         population = Population(
             states, streams, log_w, self.rows[:n], self.chain_state[:n], self.stats[:n]
         )

@@ -1,5 +1,6 @@
 """Numba kernels for continuous targets: normal draws, the tempered density, the built-in
-transitions (random-walk Metropolis, MALA, HMC) and the AIS segment driver.
+transitions (random-walk Metropolis, MALA, HMC) and the density's functions for the
+population engine (:mod:`partition.engine`), which runs its AIS segments and SMC.
 
 The tempered density between the Gaussian base (unnormalised ``log b(x) = -(x - m)' P (x - m)
 / 2``; a diagonal ``P`` is passed as its diagonal, shape ``(1, d)``) and the target
@@ -10,8 +11,9 @@ A *step* advances one chain by one transition at ``beta``::
     step(log_prob, grad_log_prob, x, cache, grad, beta, mean, precision, params,
          key, gamma, counter, scratch) -> (counter, acceptance probability, gradient calls)
 
-``x`` (d,) is updated in place; ``cache = [log p*(x), log b(x)]`` and ``grad`` (the gradient of
-``log p*`` at ``x``, kept only by gradient-based steps) follow it. ``grad_log_prob(y, out)``
+``x`` (d,) is updated in place; ``cache[0] = log p*(x)``, ``cache[1] = log b(x)`` and ``grad``
+(the gradient of ``log p*`` at ``x``, kept only by gradient-based steps) follow it (the
+cache's entries after the first two are not the step's). ``grad_log_prob(y, out)``
 writes the gradient at ``y`` into ``out`` (no allocation per call; :class:`~partition.LogDensity`
 wraps a gradient that returns its array instead). ``params[0]`` is the step
 size; ``params[1:]`` are the step's own (HMC: ``params[1]`` leapfrog steps). Random numbers
@@ -26,7 +28,7 @@ Wichura's (1988) algorithm AS 241 (``PPND16``, relative error below 1e-15 agains
 the central 85%, one ``log`` and ``sqrt`` in the tails, against a ``log``, ``sqrt`` and
 ``cos`` per normal), and a fixed count of one uniform per normal keeps steps replayable.
 
-A step written outside the package with this signature plugs into the same driver.
+A step written outside the package with this signature plugs into the same engine.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import numba
 import numpy as np
 
 from partition._numba import jit
-from partition.engine import smc_arrays, smc_close, smc_temperatures
+from partition.engine import run_chain, run_smc
 from partition.kernels._random import uniform_at
 
 #: Shift of a uniform ``k 2^-53`` to the midpoint of its bin: the inverse CDF never sees 0 or 1.
@@ -292,160 +294,99 @@ def hmc_step(
     return counter, accept, n_leapfrog
 
 
+# --------------------------------------------------------------- the engine's functions
+# (see :mod:`partition.engine`): a density is a family of the engine whose ``model`` is
+# ``(step, log_prob, grad_log_prob, needs_grad, mean, precision, jitter)``, ``step`` a step of
+# the signature above; the engine's step is :func:`density_step`, which calls it. The cache
+# is ``[log p*(x), log b(x), grad log p*(x)...]`` (the gradient kept only when
+# ``needs_grad``); the chain's transition state is its step's ``params`` (``params[0]`` set
+# from the schedule's ``tune``, the temperature's step size, at every step); the statistics
+# are the acceptance probabilities, the steps, and the calls of ``log_prob`` and of
+# ``grad_log_prob``; the scratch is ``(5, d)``.
+
+#: The columns of a density's engine statistics.
+DENSITY_STATS = ("acceptance", "steps", "log_prob_calls", "gradient_calls")
+
+
+@jit(inline="always")
+def density_init(model, x, scratch, stats):  # noqa: ARG001 - the engine's protocol
+    """The cache at ``x``: both log densities and, when the step needs it, the gradient."""
+    log_prob, grad_log_prob, needs_grad, mean, precision = model[1:6]
+    d = x.shape[0]
+    cache = np.zeros(2 + d)
+    cache[0] = log_prob(x)
+    cache[1] = log_base(x, mean, precision)
+    stats[2] += 1.0
+    if needs_grad:
+        grad_log_prob(x, cache[2:])
+        stats[3] += 1.0
+    return cache
+
+
+@jit(inline="always")
+def density_increment(model, x, cache, beta_prev, beta, scratch):  # noqa: ARG001
+    """``(beta - beta_prev) (log p*(x) - log b(x))`` from the cache; -inf outside the
+    density's support (a zero weight, also when ``beta == beta_prev``)."""
+    gap = cache[0] - cache[1]
+    return (beta - beta_prev) * gap if gap != -np.inf else -np.inf
+
+
+@jit(inline="always")
+def density_step(model, x, cache, beta, tune, key, gamma, counter, scratch, chain_state, stats):
+    """The model's step with step size ``tune`` (with ``jitter > 0``, ``tune exp(-jitter
+    u)``, ``u`` the chain's next uniform, drawn before the step's own)."""
+    step, log_prob, grad_log_prob = model[0], model[1], model[2]
+    mean, precision, jitter = model[4], model[5], model[6]
+    chain_state[0] = tune
+    if jitter > 0.0:
+        counter += np.uint64(1)
+        chain_state[0] = tune * math.exp(-jitter * uniform_at(key, gamma, counter))
+    counter, acc, calls = step(
+        log_prob,
+        grad_log_prob,
+        x,
+        cache,
+        cache[2:],
+        beta,
+        mean,
+        precision,
+        chain_state,
+        key,
+        gamma,
+        counter,
+        scratch,
+    )
+    stats[0] += acc
+    stats[1] += 1.0
+    stats[2] += 1.0
+    stats[3] += calls
+    return counter
+
+
 @numba.njit(parallel=True, nogil=True, error_model="numpy")
-def ais_continuous(
-    step, log_prob, grad_log_prob, needs_grad, mean, precision, betas, step_sizes, params,
-    jitter, n_sweeps, transition_at_end, states, streams, log_w, stats,
-):  # fmt: skip
-    """A segment of AIS for every chain (one ``prange`` task per chain).
-
-    Same contract as the RBM drivers: for ``k = 1 .. len(betas) - 1`` add ``(beta_k -
-    beta_{k-1}) (log p*(x) - log b(x))`` to ``log_w``, then ``n_sweeps`` steps at ``beta_k``
-    with step size ``step_sizes[k]`` (not after the last beta unless ``transition_at_end``);
-    with ``jitter > 0`` each step's size is ``step_sizes[k] exp(-jitter u)``, ``u`` the
-    chain's next uniform (drawn before the step's own).
-    ``stats[c]`` accumulates the acceptance probabilities, the steps, and the calls of
-    ``log_prob`` and of ``grad_log_prob``. (Compiled per ``step`` and density: functions
-    passed as arguments are not cached by numba, so each process compiles once.)
-    """
-    n_chains, d = states.shape
-    n_betas = betas.shape[0]
-    for c in numba.prange(n_chains):
-        x = states[c]
-        key = streams[c, 0]
-        gamma = streams[c, 1]
-        counter = streams[c, 2]
-        cache = np.empty(2)
-        cache[0] = log_prob(x)
-        cache[1] = log_base(x, mean, precision)
-        grad = np.zeros(d)
-        if needs_grad:
-            grad_log_prob(x, grad)
-        scratch = np.empty((5, d))
-        p = params.copy()
-        total = 0.0
-        accepted = 0.0
-        n_steps = 0
-        n_grad = 1 if needs_grad else 0
-        n_evals = 1
-        for k in range(1, n_betas):
-            total += (betas[k] - betas[k - 1]) * (cache[0] - cache[1])
-            if k == n_betas - 1 and not transition_at_end:
-                break
-            p[0] = step_sizes[k]
-            for _ in range(n_sweeps):
-                if jitter > 0.0:
-                    counter += np.uint64(1)
-                    p[0] = step_sizes[k] * math.exp(-jitter * uniform_at(key, gamma, counter))
-                counter, acc, calls = step(
-                    log_prob, grad_log_prob, x, cache, grad, betas[k], mean, precision, p,
-                    key, gamma, counter, scratch,
-                )  # fmt: skip
-                accepted += acc
-                n_steps += 1
-                n_grad += calls
-                n_evals += 1
-        log_w[c] += total
-        streams[c, 2] = counter
-        stats[c, 0] += accepted
-        stats[c, 1] += n_steps
-        stats[c, 2] += n_evals
-        stats[c, 3] += n_grad
-
-
-@numba.njit(parallel=True, nogil=True, error_model="numpy")
-def smc_continuous(
-    step,
-    log_prob,
-    grad_log_prob,
-    needs_grad,
-    base,
-    schedule,
-    params,
-    jitter,
-    population,
-    segment,
-):
-    """SMC on a fixed schedule for a density (the contract of
-    :func:`partition.engine.run_smc`): each particle's moves are :func:`ais_continuous`'s
-    (``schedule.tunes[0]`` the step sizes, ``base`` the base's ``(mean, precision)``),
-    its increments ``(beta' - beta) (log p*(x) - log b(x))`` from the values its steps
-    keep; ``population.stats`` as :func:`ais_continuous`'s. Compiled per step and density,
-    as that driver."""
-    mean, precision = base
-    betas = schedule.betas[0]
-    step_sizes = schedule.tunes[0]
-    states = population.states
-    streams = population.streams
+def density_segment(model, schedule, population, shape):
+    """:func:`partition.engine.engine_segment` for a density (its step and functions are
+    members of ``model``). Compiled per step and density and not cached on disk (numba does
+    not cache functions passed as arguments); the engine's functions are this module's, not
+    arguments, which keeps the step's calls direct (8-10% of a 6-d random-walk step, measured
+    against :func:`partition.engine.bind`'s kernel, 28%)."""
+    log_w = population.log_w
     stats = population.stats
-    n, d = states.shape
-    if n == 0:
-        return segment.t_start
-    caches = np.empty((n, 2))
-    grads = np.zeros((n, d))
-    p = np.empty((n, params.shape[0]))
-    for c in numba.prange(n):
-        caches[c, 0] = log_prob(states[c])
-        caches[c, 1] = log_base(states[c], mean, precision)
-        stats[c, 2] += 1
-        if needs_grad:
-            grad_log_prob(states[c], grads[c])
-            stats[c, 3] += 1
-        p[c, :] = params
-    inc, nxt, same, work = smc_arrays(n)
-    t = segment.t_start
-    while t < segment.t_stop:
-        moved = t > 0
-        beta, beta_next, beta_after, has_after = smc_temperatures(betas, t)
-        for c in numba.prange(n):
-            x = states[c]
-            cache = caches[c]
-            if moved:
-                before = x.copy()
-                scratch = np.empty((5, d))
-                key = streams[c, 0]
-                gamma = streams[c, 1]
-                counter = streams[c, 2]
-                p[c, 0] = step_sizes[t]
-                for _ in range(schedule.n_sweeps):
-                    if jitter > 0.0:
-                        counter += np.uint64(1)
-                        u = uniform_at(key, gamma, counter)
-                        p[c, 0] = step_sizes[t] * math.exp(-jitter * u)
-                    counter, acc, calls = step(
-                        log_prob,
-                        grad_log_prob,
-                        x,
-                        cache,
-                        grads[c],
-                        beta,
-                        mean,
-                        precision,
-                        p[c],
-                        key,
-                        gamma,
-                        counter,
-                        scratch,
-                    )
-                    stats[c, 0] += acc
-                    stats[c, 1] += 1
-                    stats[c, 2] += 1
-                    stats[c, 3] += calls
-                streams[c, 2] = counter
-                unchanged = True
-                for i in range(d):
-                    if x[i] != before[i]:
-                        unchanged = False
-                        break
-                same[c] = unchanged
-            gap = cache[0] - cache[1]  # -inf outside the density's support: a zero weight
-            inc[c] = (beta_next - beta) * gap if gap != -np.inf else -np.inf
-            if has_after:
-                nxt[c] = (beta_after - beta_next) * gap if gap != -np.inf else -np.inf
-        t, stop = smc_close(population.log_w, inc, nxt, same, moved, segment, t, beta_next, work)
-        if stop:
-            return t
-    return t
+    for c in numba.prange(population.states.shape[0]):
+        total, s = run_chain(
+            density_init, density_increment, density_step, model, schedule, population, c, shape
+        )
+        log_w[c] += total
+        for i in range(s.shape[0]):
+            stats[c, i] += s[i]
+
+
+@numba.njit(parallel=True, nogil=True, error_model="numpy")
+def density_smc(model, schedule, population, shape, segment):
+    """:func:`partition.engine.run_smc` for a density, compiled as :func:`density_segment`."""
+    return run_smc(
+        density_init, density_increment, density_step, model, schedule, population, shape, segment
+    )
 
 
 @numba.njit(nogil=True, error_model="numpy")

@@ -16,9 +16,12 @@ import numba
 import numpy as np
 
 from partition._validation import as_real_array, check_int
+from partition.engine import EngineRunner
 from partition.kernels.continuous import (
+    DENSITY_STATS,
     adapt_step_sizes,
-    ais_continuous,
+    density_segment,
+    density_smc,
     no_gradient,
     stream_uniforms,
 )
@@ -483,6 +486,21 @@ class LogDensityPath:
             log_eps = min(max(log_eps + 2.0 * (np.mean(rates) - target), -14.0), 7.0)
         return out
 
+    def engine_model(self) -> tuple:
+        """The density's ``model`` for the engine (``partition.kernels.continuous``'s
+        :func:`~partition.kernels.continuous.density_segment`): ``(step, log_prob,
+        grad_log_prob, needs_grad, mean, precision, jitter)``."""
+        t, m = self.transition, self.model
+        return (
+            t.step,
+            m.log_prob,
+            self._kernel_gradient(),
+            bool(t.needs_gradient),
+            m.base.mean,
+            m.base.kernel_precision,
+            _jitter(t),
+        )
+
     @contextmanager
     def runner(self, n_chains: int, n_sweeps: int, betas):
         """Segments of the compiled driver (or of the NumPy references, vectorized), with
@@ -508,11 +526,37 @@ class LogDensityPath:
             order = np.argsort(betas, kind="stable")
             return np.exp(np.interp(segment, betas[order], np.log(sizes[order])))
 
+        engine = None
+        if not m.vectorized:
+            model = self.engine_model()
+            engine = EngineRunner(
+                density_segment,
+                model,
+                (5, dim),
+                n_chains,
+                n_sweeps,
+                len(DENSITY_STATS),
+                len(params),
+                0,
+                info,
+                smc_kernel=density_smc,
+                chain_state=params,
+            )
+            stats = engine.stats  # the chains' statistics (DENSITY_STATS), summed
+
         def advance(segment, transition_at_end, states, streams, log_w):
             if len(segment) < 2:  # nothing to do (the driver's first call compiles)
                 if not m.vectorized:
-                    self._compiled(segment, np.full(1, t.step_size), params, n_sweeps, False,
-                                   states[:0], streams[:0], log_w[:0], stats[:0])  # fmt: skip
+                    table = np.zeros((1, max(len(segment), 1)))
+                    engine.advance_rows(
+                        table,
+                        engine.rows[:0],
+                        False,
+                        states[:0],
+                        streams[:0],
+                        log_w[:0],
+                        tunes=table,
+                    )
                     if getattr(t, "adapt", False):
                         self._pilot(segment, n_sweeps, streams[:0])
                 return
@@ -521,21 +565,25 @@ class LogDensityPath:
                 self._numpy_segment(segment, sizes, params, n_sweeps, transition_at_end,
                                     states, streams, log_w, stats)  # fmt: skip
             else:
-                self._compiled(segment, sizes, params, n_sweeps, transition_at_end, states,
-                               streams, log_w, stats)  # fmt: skip
+                engine.advance_rows(
+                    segment[None, :],
+                    engine.rows[: len(states)],
+                    transition_at_end,
+                    states,
+                    streams,
+                    log_w,
+                    tunes=sizes[None, :],
+                )
 
         def smc(segment_betas, segment, states, streams, log_w):
             if segment.t_start == segment.t_stop:  # the driver's first call compiles
-                self._compiled_smc(
+                engine.smc(
                     segment_betas,
-                    np.ones(len(segment_betas)),
-                    params,
-                    n_sweeps,
                     segment,
                     states,
                     streams,
                     log_w,
-                    stats,
+                    tunes=np.ones(len(segment_betas)),
                 )
                 if getattr(t, "adapt", False) and state["step_sizes"] is None:
                     self._pilot(segment_betas[:1], n_sweeps, streams[:0])
@@ -546,9 +594,7 @@ class LogDensityPath:
             order = np.argsort(betas, kind="stable")
             log_sizes = np.log(state["step_sizes"][order])
             sizes = np.exp(np.interp(segment_betas, betas[order], log_sizes))
-            return self._compiled_smc(
-                segment_betas, sizes, params, n_sweeps, segment, states, streams, log_w, stats
-            )
+            return engine.smc(segment_betas, segment, states, streams, log_w, tunes=sizes)
 
         length = 200 if m.vectorized else _segment_length(n_chains)
         runner = Runner(advance, length, info, None if m.vectorized else smc)
@@ -560,46 +606,6 @@ class LogDensityPath:
             n_log_prob_evaluations=int(stats[:, 2].sum()),
             n_gradient_evaluations=int(stats[:, 3].sum()),
             step_sizes=state["step_sizes"],
-        )
-
-    def _compiled(self, betas, sizes, params, n_sweeps, more, states, streams, log_w, stats):
-        m, base, t = self.model, self.model.base, self.transition
-        grad = self._kernel_gradient()
-        ais_continuous(
-            t.step, m.log_prob, grad, bool(t.needs_gradient), base.mean, base.kernel_precision,
-            betas, sizes, params, _jitter(t), n_sweeps, more, states, streams, log_w, stats,
-        )  # fmt: skip
-
-    def _compiled_smc(
-        self, betas, sizes, params, n_sweeps, segment, states, streams, log_w, stats
-    ) -> int:
-        from partition.engine import Population, Schedule
-        from partition.kernels.continuous import smc_continuous
-
-        m, base, t = self.model, self.model.base, self.transition
-        n = states.shape[0]
-        schedule = Schedule(
-            np.asarray(betas, dtype=np.float64)[None, :],
-            np.ascontiguousarray(sizes, dtype=np.float64)[None, :],
-            n_sweeps,
-            True,
-        )
-        population = Population(
-            states, streams, log_w, np.zeros(n, dtype=np.int64), np.zeros((n, 0)), stats[:n]
-        )
-        return int(
-            smc_continuous(
-                t.step,
-                m.log_prob,
-                self._kernel_gradient(),
-                bool(t.needs_gradient),
-                (base.mean, base.kernel_precision),
-                schedule,
-                params,
-                _jitter(t),
-                population,
-                segment,
-            )
         )
 
     def _numpy_segment(self, betas, sizes, params, n_sweeps, more, states, streams, log_w, stats):

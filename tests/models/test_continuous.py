@@ -14,10 +14,12 @@ import pytest
 from scipy import stats
 
 import partition as pt
+from partition.engine import Population, Schedule
 from partition.estimators.annealing import anneal
 from partition.kernels._random import seed_streams, uniform_at
 from partition.kernels.continuous import (
     HALF_BIN,
+    density_segment,
     fill_normals,
     inverse_normal_cdf,
     log_base,
@@ -99,9 +101,10 @@ def test_each_kernel_step_matches_its_numpy_reference(transition, beta):
     before, replay = x.copy(), streams.copy()
     params = transition.params(3)
     log_w, tallies = np.zeros(n), np.zeros((n, 4))
-    betas = np.array([beta, beta])
-    sizes = np.full(2, transition.step_size)
-    path._compiled(betas, sizes, params, 1, True, x, streams, log_w, tallies)
+    schedule = Schedule(np.full((1, 2), beta), np.full((1, 2), transition.step_size), 1, True)
+    rows, chain_state = np.zeros(n, dtype=np.int64), np.tile(params, (n, 1))
+    population = Population(x, streams, log_w, rows, chain_state, tallies)
+    density_segment(path.engine_model(), schedule, population, (5, 3))
     u = stream_uniforms(replay, transition.n_uniforms(3))
     want, accept = transition.reference(path._parts, path._grad, before, beta, params, u)
     np.testing.assert_allclose(x, want, rtol=1e-12, atol=1e-12)
