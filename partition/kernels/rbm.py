@@ -478,22 +478,53 @@ def rbm_increment(model, v, cache, beta_prev, beta, scratch):  # noqa: ARG001
     )  # fmt: skip
 
 
+# The built-in block Gibbs keeps the activations ``act(v) = c + v W`` as its cache: the
+# increments work from them (no product) and the step refills them at its new ``v``, so a
+# temperature costs the fused per-chain driver's two products (the increment's sums are
+# :func:`rbm_increment`'s, in the same order).
+
+
 @jit(reassoc=True, inline="always")
-def rbm_gibbs_step(model, v, cache, beta, tune, key, gamma, counter, scratch, chain_state, stats):  # noqa: ARG001
+def gibbs_init(model, v, scratch, stats):  # noqa: ARG001 - the engine's protocol
+    """The built-in step's cache: the activations at ``v``."""
+    cache = np.empty(model[3].shape[0])
+    _activations(model[0], model[3], v, cache)
+    return cache
+
+
+@jit(reassoc=True, inline="always")
+def gibbs_increment(model, v, cache, beta_prev, beta, scratch):
+    """:func:`rbm_increment` from the cached activations (no product)."""
+    visible_bias, base_bias = model[2], model[4]
+    n_visible = v.shape[0]
+    linear = 0.0
+    for i0 in range(0, n_visible, CHUNK):
+        i1 = min(i0 + CHUNK, n_visible)
+        for i in range(i0, i1):
+            scratch[2, i] = visible_bias[i] - base_bias[i]
+        linear += _dot_chunk(scratch[2, i0:i1], v[i0:i1])
+    return hidden_layer(
+        (beta - beta_prev) * linear, cache, beta, beta_prev, True, False,
+        scratch[1, : cache.shape[0]], np.uint64(0), np.uint64(1), np.uint64(0),
+    )  # fmt: skip
+
+
+@jit(reassoc=True, inline="always")
+def gibbs_step(model, v, cache, beta, tune, key, gamma, counter, scratch, chain_state, stats):  # noqa: ARG001
     """One block-Gibbs sweep, ``h | v`` then ``v | h``: ``n_hidden`` then ``n_visible``
-    uniforms, the draws of the fused driver."""
+    uniforms, the draws of the fused driver (the hidden ones from the cached activations,
+    which are then refilled at the new ``v``)."""
     weights, weights_t, visible_bias, hidden_bias, base_bias = model
     n_visible = v.shape[0]
     n_hidden = hidden_bias.shape[0]
-    act = scratch[0, :n_hidden]
     h = scratch[1, :n_hidden]
     logits = scratch[2, :n_visible]
-    _activations(weights, hidden_bias, v, act)
-    hidden_layer(0.0, act, beta, beta, False, True, h, key, gamma, counter)
+    hidden_layer(0.0, cache, beta, beta, False, True, h, key, gamma, counter)
     _activations(weights_t, visible_bias, h, logits)
     for i in range(n_visible):
         logits[i] = (1.0 - beta) * base_bias[i] + beta * logits[i]
     draw_bernoulli_at(logits, 1.0, v, key, gamma, counter + np.uint64(n_hidden))
+    _activations(weights, hidden_bias, v, cache)
     return counter + np.uint64(n_hidden + n_visible)
 
 
@@ -504,7 +535,7 @@ def gibbs_engine_segment(model, schedule, population, shape):
     stats = population.stats
     for c in numba.prange(population.states.shape[0]):
         total, s = run_chain(
-            rbm_init, rbm_increment, rbm_gibbs_step, model, schedule, population, c, shape
+            gibbs_init, gibbs_increment, gibbs_step, model, schedule, population, c, shape
         )
         log_w[c] += total
         for i in range(s.shape[0]):
@@ -515,5 +546,5 @@ def gibbs_engine_segment(model, schedule, population, shape):
 def gibbs_engine_smc(model, schedule, population, shape, segment):
     """:func:`partition.engine.run_smc` with block Gibbs, compiled and cached."""
     return run_smc(
-        rbm_init, rbm_increment, rbm_gibbs_step, model, schedule, population, shape, segment
+        gibbs_init, gibbs_increment, gibbs_step, model, schedule, population, shape, segment
     )
