@@ -127,6 +127,11 @@ SMC_COLUMNS = (
 )
 
 
+#: Particles are moved in this many blocks at most (each a ``prange`` task with its own work
+#: space); which block a particle is in changes no number.
+SMC_BLOCKS = 256
+
+
 class SMCSegment(NamedTuple):
     """What an SMC call (:func:`run_smc`) starts from and records: the sampler's own
     per-particle arrays beside the population."""
@@ -361,42 +366,47 @@ def run_smc(init, increment, step, model, schedule, population, scratch_shape, s
         caches[c, :] = init(model, states[c], np.empty(scratch_shape), population.stats[c])
     inc, nxt, same, work = smc_arrays(n)
     before = np.empty((n, n_units), dtype=states.dtype)
+    # work space per block of particles, made once per call: one per particle and
+    # temperature cost as much as the serial reweighting (the GB-RBM at 2 threads)
+    n_blocks = min(n, SMC_BLOCKS)
+    scratches = np.empty((n_blocks, *scratch_shape))
     t = segment.t_start
     while t < segment.t_stop:
         moved = t > 0
         beta, beta_next, beta_after, has_after = smc_temperatures(betas, t)
-        for c in numba.prange(n):
-            x = states[c]
-            cache = caches[c]
-            scratch = np.empty(scratch_shape)
-            if moved:
-                stream = population.streams[c]
-                before[c, :] = x
-                counter = stream[2]
-                for _ in range(schedule.n_sweeps):
-                    counter = step(
-                        model,
-                        x,
-                        cache,
-                        beta,
-                        tunes[t],
-                        stream[0],
-                        stream[1],
-                        counter,
-                        scratch,
-                        population.chain_state[c],
-                        population.stats[c],
-                    )
-                stream[2] = counter
-                unchanged = True
-                for i in range(n_units):
-                    if x[i] != before[c, i]:
-                        unchanged = False
-                        break
-                same[c] = unchanged
-            inc[c] = increment(model, x, cache, beta, beta_next, scratch)
-            if has_after:
-                nxt[c] = increment(model, x, cache, beta_next, beta_after, scratch)
+        for b in numba.prange(n_blocks):
+            scratch = scratches[b]
+            for c in range(b * n // n_blocks, (b + 1) * n // n_blocks):
+                x = states[c]
+                cache = caches[c]
+                if moved:
+                    stream = population.streams[c]
+                    before[c, :] = x
+                    counter = stream[2]
+                    for _ in range(schedule.n_sweeps):
+                        counter = step(
+                            model,
+                            x,
+                            cache,
+                            beta,
+                            tunes[t],
+                            stream[0],
+                            stream[1],
+                            counter,
+                            scratch,
+                            population.chain_state[c],
+                            population.stats[c],
+                        )
+                    stream[2] = counter
+                    unchanged = True
+                    for i in range(n_units):
+                        if x[i] != before[c, i]:
+                            unchanged = False
+                            break
+                    same[c] = unchanged
+                inc[c] = increment(model, x, cache, beta, beta_next, scratch)
+                if has_after:
+                    nxt[c] = increment(model, x, cache, beta_next, beta_after, scratch)
         t, stop = smc_close(population.log_w, inc, nxt, same, moved, segment, t, beta_next, work)
         if stop:
             return t
