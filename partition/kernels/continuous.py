@@ -296,31 +296,17 @@ def hmc_step(
 
 # --------------------------------------------------------------- the engine's functions
 # (see :mod:`partition.engine`): a density is a family of the engine whose ``model`` is
-# ``(step, log_prob, grad_log_prob, needs_grad, mean, precision, jitter)``, ``step`` a step of
-# the signature above; the engine's step is :func:`density_step`, which calls it. The cache
-# is ``[log p*(x), log b(x), grad log p*(x)...]`` (the gradient kept only when
-# ``needs_grad``); the chain's transition state is its step's ``params`` (``params[0]`` set
-# from the schedule's ``tune``, the temperature's step size, at every step); the statistics
-# are the acceptance probabilities, the steps, and the calls of ``log_prob`` and of
-# ``grad_log_prob``; the scratch is ``(5, d)``.
+# ``(mean, precision, jitter)``; its step, ``log_prob`` and ``grad_log_prob`` are constants
+# of the kernels :func:`density_kernels` makes for them (a tuple holding numba functions
+# turns them into first-class function values: calls through pointers, 10-15% of a 6-d
+# random-walk step, and numba's experimental-feature warning). The cache is ``[log p*(x),
+# log b(x), grad log p*(x)...]`` (the gradient kept only when the step needs it); the chain's
+# transition state is its step's ``params`` (``params[0]`` set from the schedule's ``tune``,
+# the temperature's step size, at every step); the statistics are :data:`DENSITY_STATS`;
+# the scratch is ``(5, d)``.
 
 #: The columns of a density's engine statistics.
 DENSITY_STATS = ("acceptance", "steps", "log_prob_calls", "gradient_calls")
-
-
-@jit(inline="always")
-def density_init(model, x, scratch, stats):  # noqa: ARG001 - the engine's protocol
-    """The cache at ``x``: both log densities and, when the step needs it, the gradient."""
-    log_prob, grad_log_prob, needs_grad, mean, precision = model[1:6]
-    d = x.shape[0]
-    cache = np.zeros(2 + d)
-    cache[0] = log_prob(x)
-    cache[1] = log_base(x, mean, precision)
-    stats[2] += 1.0
-    if needs_grad:
-        grad_log_prob(x, cache[2:])
-        stats[3] += 1.0
-    return cache
 
 
 @jit(inline="always")
@@ -331,62 +317,79 @@ def density_increment(model, x, cache, beta_prev, beta, scratch):  # noqa: ARG00
     return (beta - beta_prev) * gap if gap != -np.inf else -np.inf
 
 
-@jit(inline="always")
-def density_step(model, x, cache, beta, tune, key, gamma, counter, scratch, chain_state, stats):
-    """The model's step with step size ``tune`` (with ``jitter > 0``, ``tune exp(-jitter
-    u)``, ``u`` the chain's next uniform, drawn before the step's own)."""
-    step, log_prob, grad_log_prob = model[0], model[1], model[2]
-    mean, precision, jitter = model[4], model[5], model[6]
-    chain_state[0] = tune
-    if jitter > 0.0:
-        counter += np.uint64(1)
-        chain_state[0] = tune * math.exp(-jitter * uniform_at(key, gamma, counter))
-    counter, acc, calls = step(
-        log_prob,
-        grad_log_prob,
-        x,
-        cache,
-        cache[2:],
-        beta,
-        mean,
-        precision,
-        chain_state,
-        key,
-        gamma,
-        counter,
-        scratch,
-    )
-    stats[0] += acc
-    stats[1] += 1.0
-    stats[2] += 1.0
-    stats[3] += calls
-    return counter
+_KERNELS: dict = {}
 
 
-@numba.njit(parallel=True, nogil=True, error_model="numpy")
-def density_segment(model, schedule, population, shape):
-    """:func:`partition.engine.engine_segment` for a density (its step and functions are
-    members of ``model``). Compiled per step and density and not cached on disk (numba does
-    not cache functions passed as arguments); the engine's functions are this module's, not
-    arguments, which keeps the step's calls direct (8-10% of a 6-d random-walk step, measured
-    against :func:`partition.engine.bind`'s kernel, 28%)."""
-    log_w = population.log_w
-    stats = population.stats
-    for c in numba.prange(population.states.shape[0]):
-        total, s = run_chain(
-            density_init, density_increment, density_step, model, schedule, population, c, shape
+def density_kernels(step, log_prob, grad_log_prob, needs_grad: bool):
+    """``(segment, smc)``: :func:`partition.engine.engine_segment` and
+    :func:`partition.engine.run_smc` for this step and density, with the signatures of the
+    families' cached kernels (``segment(model, schedule, population, shape)``). Made once
+    per process for each combination and compiled at their first call; not cached on disk
+    (numba does not cache functions that other functions are passed to)."""
+    key = (step, log_prob, grad_log_prob, bool(needs_grad))
+    if key in _KERNELS:
+        return _KERNELS[key]
+    with_grad = bool(needs_grad)
+
+    @jit(inline="always")
+    def init(model, x, scratch, stats):  # noqa: ARG001 - the engine's protocol
+        cache = np.zeros(2 + x.shape[0])
+        cache[0] = log_prob(x)
+        cache[1] = log_base(x, model[0], model[1])
+        stats[2] += 1.0
+        if with_grad:
+            grad_log_prob(x, cache[2:])
+            stats[3] += 1.0
+        return cache
+
+    @jit(inline="always")
+    def move(model, x, cache, beta, tune, key, gamma, counter, scratch, chain_state, stats):
+        # the step with step size tune (with jitter > 0, tune exp(-jitter u), u the chain's
+        # next uniform, drawn before the step's own)
+        mean, precision, jitter = model
+        chain_state[0] = tune
+        if jitter > 0.0:
+            counter += np.uint64(1)
+            chain_state[0] = tune * math.exp(-jitter * uniform_at(key, gamma, counter))
+        counter, acc, calls = step(
+            log_prob,
+            grad_log_prob,
+            x,
+            cache,
+            cache[2:],
+            beta,
+            mean,
+            precision,
+            chain_state,
+            key,
+            gamma,
+            counter,
+            scratch,
         )
-        log_w[c] += total
-        for i in range(s.shape[0]):
-            stats[c, i] += s[i]
+        stats[0] += acc
+        stats[1] += 1.0
+        stats[2] += 1.0
+        stats[3] += calls
+        return counter
 
+    @numba.njit(parallel=True, nogil=True, error_model="numpy")
+    def segment(model, schedule, population, shape):
+        log_w = population.log_w
+        stats = population.stats
+        for c in numba.prange(population.states.shape[0]):
+            total, s = run_chain(
+                init, density_increment, move, model, schedule, population, c, shape
+            )
+            log_w[c] += total
+            for i in range(s.shape[0]):
+                stats[c, i] += s[i]
 
-@numba.njit(parallel=True, nogil=True, error_model="numpy")
-def density_smc(model, schedule, population, shape, segment):
-    """:func:`partition.engine.run_smc` for a density, compiled as :func:`density_segment`."""
-    return run_smc(
-        density_init, density_increment, density_step, model, schedule, population, shape, segment
-    )
+    @numba.njit(parallel=True, nogil=True, error_model="numpy")
+    def smc(model, schedule, population, shape, segment):
+        return run_smc(init, density_increment, move, model, schedule, population, shape, segment)
+
+    _KERNELS[key] = (segment, smc)
+    return segment, smc
 
 
 @numba.njit(nogil=True, error_model="numpy")

@@ -20,8 +20,7 @@ from partition.engine import EngineRunner
 from partition.kernels.continuous import (
     DENSITY_STATS,
     adapt_step_sizes,
-    density_segment,
-    density_smc,
+    density_kernels,
     no_gradient,
     stream_uniforms,
 )
@@ -487,19 +486,16 @@ class LogDensityPath:
         return out
 
     def engine_model(self) -> tuple:
-        """The density's ``model`` for the engine (``partition.kernels.continuous``'s
-        :func:`~partition.kernels.continuous.density_segment`): ``(step, log_prob,
-        grad_log_prob, needs_grad, mean, precision, jitter)``."""
+        """The density's ``model`` for the engine's kernels (:meth:`engine_kernels`):
+        ``(mean, precision, jitter)`` of the base and the transition."""
+        base = self.model.base
+        return (base.mean, base.kernel_precision, _jitter(self.transition))
+
+    def engine_kernels(self):
+        """``(segment, smc)``, the engine's kernels for this transition's step and the
+        density (``partition.kernels.continuous.density_kernels``)."""
         t, m = self.transition, self.model
-        return (
-            t.step,
-            m.log_prob,
-            self._kernel_gradient(),
-            bool(t.needs_gradient),
-            m.base.mean,
-            m.base.kernel_precision,
-            _jitter(t),
-        )
+        return density_kernels(t.step, m.log_prob, self._kernel_gradient(), t.needs_gradient)
 
     @contextmanager
     def runner(self, n_chains: int, n_sweeps: int, betas):
@@ -528,10 +524,10 @@ class LogDensityPath:
 
         engine = None
         if not m.vectorized:
-            model = self.engine_model()
+            segment_kernel, smc_kernel = self.engine_kernels()
             engine = EngineRunner(
-                density_segment,
-                model,
+                segment_kernel,
+                self.engine_model(),
                 (5, dim),
                 n_chains,
                 n_sweeps,
@@ -539,7 +535,7 @@ class LogDensityPath:
                 len(params),
                 0,
                 info,
-                smc_kernel=density_smc,
+                smc_kernel=smc_kernel,
                 chain_state=params,
             )
             stats = engine.stats  # the chains' statistics (DENSITY_STATS), summed

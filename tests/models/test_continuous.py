@@ -19,7 +19,6 @@ from partition.estimators.annealing import anneal
 from partition.kernels._random import seed_streams, uniform_at
 from partition.kernels.continuous import (
     HALF_BIN,
-    density_segment,
     fill_normals,
     inverse_normal_cdf,
     log_base,
@@ -104,7 +103,8 @@ def test_each_kernel_step_matches_its_numpy_reference(transition, beta):
     schedule = Schedule(np.full((1, 2), beta), np.full((1, 2), transition.step_size), 1, True)
     rows, chain_state = np.zeros(n, dtype=np.int64), np.tile(params, (n, 1))
     population = Population(x, streams, log_w, rows, chain_state, tallies)
-    density_segment(path.engine_model(), schedule, population, (5, 3))
+    segment_kernel, _ = path.engine_kernels()
+    segment_kernel(path.engine_model(), schedule, population, (5, 3))
     u = stream_uniforms(replay, transition.n_uniforms(3))
     want, accept = transition.reference(path._parts, path._grad, before, beta, params, u)
     np.testing.assert_allclose(x, want, rtol=1e-12, atol=1e-12)
@@ -446,3 +446,29 @@ def test_the_tuned_step_sizes_leave_no_temperature_where_hmc_cannot_move(seed):
         est = pt.smc(s.model, n_particles=2500, target_ess=0.97, resample_threshold=0.8,
                      rng=seed, **s.options)  # fmt: skip
     assert np.max(est.info["move_autocorrelation"]) < 0.999
+
+
+def test_a_density_compiles_without_numba_experimental_warnings():
+    """The density's functions are constants of its engine kernels, not members of a tuple
+    (which numba turns into first-class function values, with a warning to the user)."""
+
+    @numba.njit
+    def log_prob(x):
+        return -0.5 * np.sum(x * x) - 0.25 * x[0] ** 4
+
+    @numba.njit
+    def grad(x):
+        g = -x.copy()
+        g[0] -= x[0] ** 3
+        return g
+
+    density = pt.LogDensity(log_prob, dim=2, grad_log_prob=grad)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        transition = pt.transitions.HMC(n_leapfrog=2)
+        pt.ais(density, n_chains=8, schedule=10, transition=transition, rng=1)
+        pt.smc(density, n_particles=8, schedule=10, transition=transition, rng=1)
+    experimental = [
+        w for w in caught if issubclass(w.category, numba.NumbaExperimentalFeatureWarning)
+    ]
+    assert experimental == []
