@@ -37,6 +37,14 @@ def annealing_path(model: Any, what: str, transition=None, **options) -> Anneali
     return model.annealing_path(transition=transition, **options)
 
 
+#: How a schedule given by name is chosen for a model: ``name -> chooser(model, *,
+#: transition, n_sweeps, return_info, rng, **options) -> (betas, info)``. ``"adaptive"`` is
+#: :func:`partition.estimators.smc.adaptive_schedule`, which registers itself when
+#: :mod:`partition.estimators.smc` is imported (as ``import partition`` does): SMC builds
+#: on this module, not this module on SMC.
+SCHEDULE_CHOOSERS: dict[str, Any] = {}
+
+
 @dataclass(frozen=True)
 class AnnealingConfig:
     """The validated settings of one annealing estimator call.
@@ -111,9 +119,7 @@ class AnnealingConfig:
         path = annealing_path(model, what, transition, **options)
         schedule_info = None
         if adaptive:
-            from partition.estimators.smc import adaptive_schedule
-
-            betas, schedule_info = adaptive_schedule(
+            betas, schedule_info = SCHEDULE_CHOOSERS["adaptive"](
                 model, transition=transition, n_sweeps=n_sweeps, return_info=True,
                 rng=int(gen.integers(2**63)), **options,
             )  # fmt: skip

@@ -52,7 +52,7 @@ from partition._rng import RNGLike
 from partition._trust import STUCK_MOVES, assess, smc_checks
 from partition._validation import MAX_CHAINS, check_int, check_probability, check_real
 from partition.engine import SMC_COLUMNS, SMCSegment
-from partition.estimators.annealing import AnnealingConfig
+from partition.estimators.annealing import SCHEDULE_CHOOSERS, AnnealingConfig
 from partition.estimators.schedules import geometric
 from partition.kernels._random import seed_streams
 from partition.results import LogZEstimate
@@ -629,3 +629,6 @@ def adaptive_schedule(
         "pilot_seconds": float(pilot.info["seconds"]),
         "pilot_betas": pilot_betas,
     }
+
+
+SCHEDULE_CHOOSERS["adaptive"] = adaptive_schedule

@@ -311,3 +311,17 @@ def test_the_defaults_warn_on_most_funnel_runs_that_miss():
             missed += 1
             silent += not any(w.category is pt.UnreliableEstimateWarning for w in caught)
     assert missed > 0 and silent <= 0.2 * missed, (silent, missed)
+
+
+def test_the_annealing_driver_does_not_import_smc():
+    """SMC builds on the annealing driver; the driver reaches SMC's adaptive schedule only
+    through ``SCHEDULE_CHOOSERS`` (no import cycle)."""
+    import ast
+    import pathlib
+
+    from partition.estimators import annealing
+
+    tree = ast.parse(pathlib.Path(annealing.__file__).read_text())
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert "partition.estimators.smc" not in imported
+    assert annealing.SCHEDULE_CHOOSERS["adaptive"] is pt.adaptive_schedule
