@@ -460,22 +460,11 @@ def rbm_init(model, v, scratch, stats):  # noqa: ARG001 - the engine's protocol
 @jit(reassoc=True, inline="always")
 def rbm_increment(model, v, cache, beta_prev, beta, scratch):  # noqa: ARG001
     """``log p*_beta(v) - log p*_beta_prev(v)``, hidden units summed out (per ``CHUNK``
-    partial sums in chunk order, as the drivers)."""
-    weights, visible_bias, hidden_bias, base_bias = model[0], model[2], model[3], model[4]
-    n_visible = v.shape[0]
-    n_hidden = hidden_bias.shape[0]
-    act = scratch[0, :n_hidden]
-    _activations(weights, hidden_bias, v, act)
-    linear = 0.0
-    for i0 in range(0, n_visible, CHUNK):
-        i1 = min(i0 + CHUNK, n_visible)
-        for i in range(i0, i1):
-            scratch[2, i] = visible_bias[i] - base_bias[i]
-        linear += _dot_chunk(scratch[2, i0:i1], v[i0:i1])
-    return hidden_layer(
-        (beta - beta_prev) * linear, act, beta, beta_prev, True, False, scratch[1, :n_hidden],
-        np.uint64(0), np.uint64(1), np.uint64(0),
-    )  # fmt: skip
+    partial sums in chunk order, as the drivers): :func:`gibbs_increment` on the
+    activations at ``v``."""
+    act = scratch[0, : model[3].shape[0]]
+    _activations(model[0], model[3], v, act)
+    return gibbs_increment(model, v, act, beta_prev, beta, scratch)
 
 
 # The built-in block Gibbs keeps the activations ``act(v) = c + v W`` as its cache: the
