@@ -490,11 +490,13 @@ class EngineRunner:
             out["chain_state"] = self.chain_state
         return out
 
-    def advance(self, betas, transition_at_end, states, streams, log_w) -> None:
-        """The segment ``betas`` for every chain (the annealing driver's call)."""
+    def advance(self, betas, transition_at_end, states, streams, log_w, tunes=None) -> None:
+        """The segment ``betas`` for every chain (the annealing driver's call; ``tunes``, a
+        value per temperature, as :meth:`advance_rows`'s)."""
         n = states.shape[0]
-        self.advance_rows(np.asarray(betas, dtype=np.float64)[None, :], self.rows[:n],
-                          transition_at_end, states, streams, log_w)  # fmt: skip
+        table = np.asarray(betas, dtype=np.float64)[None, :]
+        tunes = None if tunes is None else np.asarray(tunes, dtype=np.float64)[None, :]
+        self.advance_rows(table, self.rows[:n], transition_at_end, states, streams, log_w, tunes)
 
     def advance_rows(
         self, table, rows, transition_at_end, states, streams, log_w, tunes=None

@@ -505,7 +505,6 @@ class LogDensityPath:
         dim = m.dim
         betas = np.asarray(betas, dtype=np.float64)
         params = np.asarray(t.params(dim), dtype=np.float64)
-        stats = np.zeros((n_chains, 4))  # acceptance sum, steps, log_prob calls, gradients
         state: dict[str, Any] = {"position": 0, "step_sizes": self._step_sizes}
         info: dict[str, Any] = {"driver": "vectorized numpy" if m.vectorized else "numba"}
 
@@ -523,7 +522,9 @@ class LogDensityPath:
             return np.exp(np.interp(segment, betas[order], np.log(sizes[order])))
 
         engine = None
-        if not m.vectorized:
+        if m.vectorized:
+            stats = np.zeros((n_chains, len(DENSITY_STATS)))  # summed over the run
+        else:
             segment_kernel, smc_kernel = self.engine_kernels()
             engine = EngineRunner(
                 segment_kernel,
@@ -538,21 +539,12 @@ class LogDensityPath:
                 smc_kernel=smc_kernel,
                 chain_state=params,
             )
-            stats = engine.stats  # the chains' statistics (DENSITY_STATS), summed
+            stats = engine.stats
 
         def advance(segment, transition_at_end, states, streams, log_w):
             if len(segment) < 2:  # nothing to do (the driver's first call compiles)
                 if not m.vectorized:
-                    table = np.zeros((1, max(len(segment), 1)))
-                    engine.advance_rows(
-                        table,
-                        engine.rows[:0],
-                        False,
-                        states[:0],
-                        streams[:0],
-                        log_w[:0],
-                        tunes=table,
-                    )
+                    engine.advance(np.zeros(1), False, states[:0], streams[:0], log_w[:0])
                     if getattr(t, "adapt", False):
                         self._pilot(segment, n_sweeps, streams[:0])
                 return
@@ -561,15 +553,7 @@ class LogDensityPath:
                 self._numpy_segment(segment, sizes, params, n_sweeps, transition_at_end,
                                     states, streams, log_w, stats)  # fmt: skip
             else:
-                engine.advance_rows(
-                    segment[None, :],
-                    engine.rows[: len(states)],
-                    transition_at_end,
-                    states,
-                    streams,
-                    log_w,
-                    tunes=sizes[None, :],
-                )
+                engine.advance(segment, transition_at_end, states, streams, log_w, tunes=sizes)
 
         def smc(segment_betas, segment, states, streams, log_w):
             if segment.t_start == segment.t_stop:  # the driver's first call compiles
