@@ -222,10 +222,11 @@ def _move_statistics(before, after, log_w, w, row):
         row[4] = np.nan
         row[5] = np.nan
         return
+    for c in range(n):  # branch-free, so that it vectorises; the sums stay in order
+        w[c] = exp_neg(top - log_w[c]) if w[c] > 0.0 else 0.0
     total = 0.0
     for c in range(n):
         if w[c] > 0.0:
-            w[c] = exp_neg(top - log_w[c])
             total += w[c]
     mean_a = 0.0
     mean_b = 0.0
@@ -259,14 +260,16 @@ def _move_statistics(before, after, log_w, w, row):
 
 
 @jit(inline="always")
-def smc_reweight(log_w, inc, nxt, same, moved, segment, row, w):
+def smc_reweight(log_w, inc, nxt, same, moved, segment, row, work):
     """SMC's serial part at one temperature, after every particle's increment ``inc`` (and
     ``nxt``, its increment to the temperature after, before its next move): the move's
     statistics (when the particles ``moved`` there: ``same`` flags the ones it left as they
     were), the conditional ESS, the normalised weights ``log_w``, the ESS; row ``row`` of
     ``segment.table``. Returns the ESS fraction, or -1 when an increment is NaN or +inf or
-    all are -inf (nothing is changed then). ``w`` (n,) is work space."""
+    all are -inf (nothing is changed then). ``work`` (2, n) is work space."""
     n = log_w.shape[0]
+    w = work[0]
+    w_2 = work[1]
     any_weight = False
     for c in range(n):
         if np.isnan(inc[c]) or inc[c] == np.inf:
@@ -275,16 +278,20 @@ def smc_reweight(log_w, inc, nxt, same, moved, segment, row, w):
             any_weight = True
     if not any_weight:
         return -1.0
+    # the record's arrays are taken out once: an attribute read in a loop costs a reference
+    # count update each time (a third of this function's time)
     table = segment.table
+    pre = segment.pre
+    still = segment.still
     if moved:
-        _move_statistics(segment.pre, inc, log_w, w, table[row])
+        _move_statistics(pre, inc, log_w, w, table[row])
         unchanged = 0
         for c in range(n):
             if same[c]:
                 unchanged += 1
-                segment.still[c] += 1
+                still[c] += 1
             else:
-                segment.still[c] = 0
+                still[c] = 0
         table[row, 6] = unchanged / n
     else:
         for i in range(3, 7):
@@ -294,19 +301,26 @@ def smc_reweight(log_w, inc, nxt, same, moved, segment, row, w):
     for c in range(n):
         top = max(top, log_w[c] + inc[c])
         top_2 = max(top_2, log_w[c] + 2.0 * inc[c])
-    s = 0.0
-    s_2 = 0.0
-    for c in range(n):  # exp_neg(inf) is 3e-308, not 0: zero weights are kept zero
+    # exp_neg(inf) is 3e-308, not 0: zero weights are kept zero. The exponentials are taken
+    # in loops of their own, one array each, which LLVM vectorises (together in one loop,
+    # they do not); the sums stay in order
+    for c in range(n):
         a = log_w[c] + inc[c]
         w[c] = exp_neg(top - a) if a != -np.inf else 0.0
+    for c in range(n):
+        a = log_w[c] + inc[c]
+        w_2[c] = exp_neg(top_2 - a - inc[c]) if a != -np.inf else 0.0
+    s = 0.0
+    s_2 = 0.0
+    for c in range(n):
         s += w[c]
-        s_2 += exp_neg(top_2 - a - inc[c]) if a != -np.inf else 0.0
+        s_2 += w_2[c]
     step = top + np.log(s)
     squares = 0.0
     for c in range(n):
         log_w[c] = log_w[c] + inc[c] - step
         squares += w[c] * w[c]
-        segment.pre[c] = nxt[c]
+        pre[c] = nxt[c]
     ess = s * s / squares / n  # 1 / sum_i W_i^2 with W_i = w_i / s
     table[row, 0] = step
     table[row, 1] = ess
@@ -329,7 +343,7 @@ def smc_close(log_w, inc, nxt, same, moved, segment, t, beta_next, work):
 def smc_arrays(n):
     """An SMC call's per-particle work arrays: increments, the next increments (the next
     move's "before"), the moves' unchanged flags, and :func:`smc_reweight`'s work space."""
-    return np.empty(n), np.zeros(n), np.zeros(n, dtype=np.bool_), np.empty(n)
+    return np.empty(n), np.zeros(n), np.zeros(n, dtype=np.bool_), np.empty((2, n))
 
 
 @jit(inline="always")

@@ -159,7 +159,7 @@ def _reference_row(log_w, inc, pre, moved):
 
 @numba.njit
 def _reweight(log_w, inc, nxt, same, moved, segment, row):
-    return smc_reweight(log_w, inc, nxt, same, moved, segment, row, np.empty(log_w.size))
+    return smc_reweight(log_w, inc, nxt, same, moved, segment, row, np.empty((2, log_w.size)))
 
 
 @pytest.mark.parametrize("moved", [True, False])
