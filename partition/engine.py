@@ -11,18 +11,21 @@ then makes ``n_sweeps`` steps at ``beta_k`` (not after the last temperature unle
 A *family* supplies two of them, with its ``model``, a tuple of arrays and numbers (Ising:
 its neighbour lists; RBM: weights and biases)::
 
-    init(model, x, scratch, stats) -> cache                # the chain's cache at state x
-    increment(model, x, cache, beta_prev, beta, scratch)  # -> float
+    init(model, x, scratch, stats) -> cache        # the chain's cache at state x
+    increment(model, x, cache, beta_prev, beta, scratch, log_w)
+        -> log_w + (log f_beta(x) - log f_beta_prev(x))
 
 and a *step* advances one chain by one transition at ``beta``::
 
     step(model, x, cache, beta, tune, key, gamma, counter, scratch, chain_state, stats)
         -> counter
 
-``x`` (n_units,) is updated in place and ``cache`` (what the family's ``init`` returned,
-e.g. the energy of ``x``) must follow it. ``tune`` is a per-temperature float at ``beta`` (a
-step size; 0 for the built-in discrete steps). Random numbers come from the chain's stream
-``(key, gamma)`` at indices ``counter + 1, ...``; the step returns the advanced counter.
+The increment adds itself to the running ``log_w`` it is given (so a family sums in the
+order of its own fused driver, and the rounding matches it). ``x`` (n_units,) is updated in
+place and ``cache`` (what the family's ``init`` returned, e.g. the energy of ``x``) must
+follow it. ``tune`` is a per-temperature float at ``beta`` (a step size; 0 for the built-in
+discrete steps). Random numbers come from the chain's stream ``(key, gamma)`` at indices
+``counter + 1, ...``; the step returns the advanced counter.
 ``scratch`` is the family's per-chain work space, ``chain_state`` the chain's own row of
 transition state (kept between calls: a locally adaptive step size), and ``stats`` the
 chain's statistics of this call (the step adds to them: accepted moves, flips, gradient
@@ -173,7 +176,7 @@ def run_chain(init, increment, step, model, schedule, population, c, scratch_sha
     n_betas = betas.shape[0]
     total = 0.0
     for k in range(1, n_betas):
-        total += increment(model, x, cache, betas[k - 1], betas[k], scratch)
+        total = increment(model, x, cache, betas[k - 1], betas[k], scratch, total)
         if k == n_betas - 1 and not schedule.transition_at_end:
             break
         for _ in range(schedule.n_sweeps):
@@ -418,9 +421,9 @@ def run_smc(init, increment, step, model, schedule, population, scratch_shape, s
                             unchanged = False
                             break
                     same[c] = unchanged
-                inc[c] = increment(model, x, cache, beta, beta_next, scratch)
+                inc[c] = increment(model, x, cache, beta, beta_next, scratch, 0.0)
                 if has_after:
-                    nxt[c] = increment(model, x, cache, beta_next, beta_after, scratch)
+                    nxt[c] = increment(model, x, cache, beta_next, beta_after, scratch, 0.0)
         t, stop = smc_close(population.log_w, inc, nxt, same, moved, segment, t, beta_next, work)
         if stop:
             return t

@@ -310,11 +310,11 @@ DENSITY_STATS = ("acceptance", "steps", "log_prob_calls", "gradient_calls")
 
 
 @jit(inline="always")
-def density_increment(model, x, cache, beta_prev, beta, scratch):  # noqa: ARG001
-    """``(beta - beta_prev) (log p*(x) - log b(x))`` from the cache; -inf outside the
-    density's support (a zero weight, also when ``beta == beta_prev``)."""
+def density_increment(model, x, cache, beta_prev, beta, scratch, log_w):  # noqa: ARG001
+    """``log_w`` plus ``(beta - beta_prev) (log p*(x) - log b(x))`` from the cache; -inf
+    outside the density's support (a zero weight, also when ``beta == beta_prev``)."""
     gap = cache[0] - cache[1]
-    return (beta - beta_prev) * gap if gap != -np.inf else -np.inf
+    return log_w + ((beta - beta_prev) * gap if gap != -np.inf else -np.inf)
 
 
 _KERNELS: dict = {}

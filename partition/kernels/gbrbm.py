@@ -244,16 +244,17 @@ def _activations_and_gap(model, v, act):
 
 
 @jit(reassoc=True, inline="always")
-def gbrbm_increment(model, v, cache, beta_prev, beta, scratch):  # noqa: ARG001
-    """``log f_beta(v) - log f_beta_prev(v)``: ``-(beta - beta_prev) (q_B - q_A)`` plus the
-    hidden units' softplus sums (as the fused driver)."""
+def gbrbm_increment(model, v, cache, beta_prev, beta, scratch, log_w):  # noqa: ARG001
+    """``log_w`` plus ``log f_beta(v) - log f_beta_prev(v)``: ``-(beta - beta_prev) (q_B -
+    q_A)`` plus the hidden units' softplus sums (added as the fused driver adds them)."""
     n_hidden = model[3].shape[0]
     act = scratch[0, :n_hidden]
     q_gap = _activations_and_gap(model, v, act)
+    h = scratch[1, :n_hidden]
+    log_w = log_w - (beta - beta_prev) * q_gap
     return hidden_layer(
-        -((beta - beta_prev) * q_gap), act, beta, beta_prev, True, False, scratch[1, :n_hidden],
-        np.uint64(0), np.uint64(1), np.uint64(0),
-    )  # fmt: skip
+        log_w, act, beta, beta_prev, True, False, h, np.uint64(0), np.uint64(1), np.uint64(0)
+    )
 
 
 @jit(reassoc=True, inline="always")
@@ -272,10 +273,10 @@ def gibbs_init(model, v, scratch, stats):  # noqa: ARG001 - the engine's protoco
 
 
 @jit(reassoc=True, inline="always")
-def gibbs_increment(model, v, cache, beta_prev, beta, scratch):  # noqa: ARG001
+def gibbs_increment(model, v, cache, beta_prev, beta, scratch, log_w):  # noqa: ARG001
     """:func:`gbrbm_increment` from the cache: no products."""
     return hidden_layer(
-        -((beta - beta_prev) * cache[0]),
+        log_w - (beta - beta_prev) * cache[0],
         cache[1:],
         beta,
         beta_prev,

@@ -120,9 +120,9 @@ def ising_init(model, s, scratch, stats):  # noqa: ARG001 - the engine's protoco
 
 
 @jit(inline="always")
-def ising_increment(model, s, cache, beta_prev, beta, scratch):  # noqa: ARG001
-    """``log f_beta(s) - log f_beta_prev(s) = -(beta - beta_prev) E(s)``."""
-    return -((beta - beta_prev) * cache[0])
+def ising_increment(model, s, cache, beta_prev, beta, scratch, log_w):  # noqa: ARG001
+    """``log_w`` plus ``log f_beta(s) - log f_beta_prev(s) = -(beta - beta_prev) E(s)``."""
+    return log_w - ((beta - beta_prev) * cache[0])
 
 
 @jit(reassoc=True, inline="always")

@@ -458,19 +458,19 @@ def rbm_init(model, v, scratch, stats):  # noqa: ARG001 - the engine's protocol
 
 
 @jit(reassoc=True, inline="always")
-def rbm_increment(model, v, cache, beta_prev, beta, scratch):  # noqa: ARG001
-    """``log p*_beta(v) - log p*_beta_prev(v)``, hidden units summed out (per ``CHUNK``
-    partial sums in chunk order, as the drivers): :func:`gibbs_increment` on the
+def rbm_increment(model, v, cache, beta_prev, beta, scratch, log_w):  # noqa: ARG001
+    """``log_w`` plus ``log p*_beta(v) - log p*_beta_prev(v)``, hidden units summed out (per
+    ``CHUNK`` partial sums in chunk order, as the drivers): :func:`gibbs_increment` on the
     activations at ``v``."""
     act = scratch[0, : model[3].shape[0]]
     _activations(model[0], model[3], v, act)
-    return gibbs_increment(model, v, act, beta_prev, beta, scratch)
+    return gibbs_increment(model, v, act, beta_prev, beta, scratch, log_w)
 
 
 # The built-in block Gibbs keeps the activations ``act(v) = c + v W`` as its cache: the
 # increments work from them (no product) and the step refills them at its new ``v``, so a
-# temperature costs the fused per-chain driver's two products (the increment's sums are
-# :func:`rbm_increment`'s, in the same order).
+# temperature costs the fused per-chain driver's two products, and the increments are its
+# sums, added in its order (its log weights, bit for bit).
 
 
 @jit(reassoc=True, inline="always")
@@ -482,8 +482,9 @@ def gibbs_init(model, v, scratch, stats):  # noqa: ARG001 - the engine's protoco
 
 
 @jit(reassoc=True, inline="always")
-def gibbs_increment(model, v, cache, beta_prev, beta, scratch):
-    """:func:`rbm_increment` from the cached activations (no product)."""
+def gibbs_increment(model, v, cache, beta_prev, beta, scratch, log_w):
+    """:func:`rbm_increment` from the cached activations (no product), added to ``log_w``
+    as the fused driver adds it: the linear term, then the chunks."""
     visible_bias, base_bias = model[2], model[4]
     n_visible = v.shape[0]
     linear = 0.0
@@ -493,7 +494,7 @@ def gibbs_increment(model, v, cache, beta_prev, beta, scratch):
             scratch[2, i] = visible_bias[i] - base_bias[i]
         linear += _dot_chunk(scratch[2, i0:i1], v[i0:i1])
     return hidden_layer(
-        (beta - beta_prev) * linear, cache, beta, beta_prev, True, False,
+        log_w + (beta - beta_prev) * linear, cache, beta, beta_prev, True, False,
         scratch[1, : cache.shape[0]], np.uint64(0), np.uint64(1), np.uint64(0),
     )  # fmt: skip
 

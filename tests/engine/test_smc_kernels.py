@@ -196,8 +196,8 @@ def _init(model, x, scratch, stats):
 
 
 @numba.njit
-def _nan_after_half(model, x, cache, beta_prev, beta, scratch):
-    return np.nan if beta > 0.5 else -beta * x[0]
+def _nan_after_half(model, x, cache, beta_prev, beta, scratch, log_w):
+    return log_w + (np.nan if beta > 0.5 else -beta * x[0])
 
 
 @numba.njit
