@@ -498,6 +498,12 @@ class EngineRunner:
         self.info = info
         self.n_steps = 0
 
+    @classmethod
+    def for_smc(cls, smc_kernel, model, scratch_shape, n_chains: int, n_sweeps: int):
+        """A runner for SMC alone (:meth:`smc`, with ``smc_kernel``), beside a family's
+        fused AIS driver: no statistics, no transition state, no :meth:`advance`."""
+        return cls(None, model, scratch_shape, n_chains, n_sweeps, 0, 0, 1, {}, smc_kernel)
+
     def report(self, transition) -> dict:
         """What a run with a user's :class:`~partition.transitions.Step` puts in ``info``:
         ``n_steps``, the step's own ``report`` of its statistics, and ``chain_state`` when

@@ -289,18 +289,9 @@ class RBMAnnealingPath:
                 count(betas, transition_at_end, states.shape[0])
 
             # SMC on the engine's block Gibbs: the fused driver's draws
-            engine = EngineRunner(
-                gibbs_engine_segment,
-                self.engine_model(),
-                (3, max(m.n_visible, m.n_hidden)),
-                n_chains,
-                n_sweeps,
-                0,
-                0,
-                length,
-                {},
-                gibbs_engine_smc,
-            )
+            shape = (3, max(m.n_visible, m.n_hidden))
+            model = self.engine_model()
+            engine = EngineRunner.for_smc(gibbs_engine_smc, model, shape, n_chains, n_sweeps)
 
             yield Runner(advance, length, info, engine.smc)
             tally["sweeps"] += engine.n_steps

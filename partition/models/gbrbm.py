@@ -491,22 +491,12 @@ class GBRBMAnnealingPath:
             tally["sweeps"] += sweeps_in_segment(betas, transition_at_end, n_sweeps,
                                                  states.shape[0])  # fmt: skip
 
-        from partition.engine import EngineRunner, bind
-        from partition.kernels.gbrbm import gibbs_increment, gibbs_init, gibbs_smc, gibbs_step
+        from partition.engine import EngineRunner
+        from partition.kernels.gbrbm import gibbs_smc
 
         # SMC on the engine, block Gibbs with the fused driver's draws (AIS keeps ais_gbrbm)
-        engine = EngineRunner(
-            bind(gibbs_init, gibbs_increment, gibbs_step),
-            self._engine_model(),
-            (3, max(m.n_visible, m.n_hidden)),
-            n_chains,
-            n_sweeps,
-            0,
-            0,
-            length,
-            {},
-            gibbs_smc,
-        )
+        shape = (3, max(m.n_visible, m.n_hidden))
+        engine = EngineRunner.for_smc(gibbs_smc, self._engine_model(), shape, n_chains, n_sweeps)
         yield Runner(advance, length, info, engine.smc)
         steps = tally["sweeps"] + engine.n_steps
         info.update(n_steps=steps, acceptance_rate=1.0, threads=numba.get_num_threads())
