@@ -39,19 +39,25 @@ import numpy as np
 
 __all__ = ["FAMILIES", "TRANSITIONS", "TestSystem", "get", "make_transition", "names"]
 
-#: The families of the systems, as ``TestSystem.family`` names them.
-FAMILIES = ("rbm", "ising", "continuous", "gbrbm")
 
-
-def _family_class(family: str) -> type:
-    """The model class of a family name of :data:`FAMILIES`."""
+def _family_classes() -> tuple[type, ...]:
+    """The model classes of the families, each naming itself (``cls.family``), its
+    transitions (``cls.transitions()``) and its cost unit (``cls.cost_unit``)."""
     from partition.models.continuous import LogDensity
     from partition.models.gbrbm import GaussianBernoulliRBM
     from partition.models.ising import IsingModel
     from partition.models.rbm import BernoulliRBM
 
-    return {"rbm": BernoulliRBM, "ising": IsingModel, "continuous": LogDensity,
-            "gbrbm": GaussianBernoulliRBM}[family]  # fmt: skip
+    return (BernoulliRBM, IsingModel, LogDensity, GaussianBernoulliRBM)
+
+
+#: The families of the systems, as ``TestSystem.family`` names them (read from the classes).
+FAMILIES = tuple(cls.family for cls in _family_classes())
+
+
+def _family_class(family: str) -> type:
+    """The model class of a family name of :data:`FAMILIES`."""
+    return {cls.family: cls for cls in _family_classes()}[family]
 
 
 def _transition_factories() -> dict[str, Callable[[], Any]]:

@@ -308,6 +308,9 @@ class LogDensity:
             raise ValueError(f"{name} must have shape (n, {self.dim}), got {arr.shape}")
         return arr
 
+    #: The family's name in the test systems' registry (``TestSystem.family``).
+    family = "continuous"
+
     #: What the benchmark counts as a run's cost: evaluations of the log density and of its
     #: gradient, counted over all chains.
     cost_unit = "evaluations"

@@ -345,6 +345,9 @@ class GaussianBernoulliRBM:
         )
         return v, h
 
+    #: The family's name in the test systems' registry (``TestSystem.family``).
+    family = "gbrbm"
+
     #: What the benchmark counts as a run's cost: transitions (a sweep over the units each),
     #: counted over all chains.
     cost_unit = "sweeps"

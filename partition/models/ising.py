@@ -459,6 +459,9 @@ class IsingModel:
 
         return exact_ising_log_z(self, max_terms=max_terms, progress=progress)
 
+    #: The family's name in the test systems' registry (``TestSystem.family``).
+    family = "ising"
+
     #: What the benchmark counts as a run's cost: transitions (a sweep over the units each),
     #: counted over all chains.
     cost_unit = "sweeps"

@@ -363,6 +363,9 @@ class BernoulliRBM:
             raise ValueError(f"{name} must hold at least one row")
         return rows
 
+    #: The family's name in the test systems' registry (``TestSystem.family``).
+    family = "rbm"
+
     #: What the benchmark counts as a run's cost: transitions (a sweep over the units each),
     #: counted over all chains.
     cost_unit = "sweeps"
