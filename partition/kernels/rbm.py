@@ -489,10 +489,10 @@ def gibbs_increment(model, v, cache, beta_prev, beta, scratch, log_w):
     n_visible = v.shape[0]
     linear = 0.0
     for i0 in range(0, n_visible, CHUNK):
-        i1 = min(i0 + CHUNK, n_visible)
-        for i in range(i0, i1):
-            scratch[2, i] = visible_bias[i] - base_bias[i]
-        linear += _dot_chunk(scratch[2, i0:i1], v[i0:i1])
+        part = 0.0  # _dot_chunk's sum of the fused driver's (b - b_A) v, in its order
+        for i in range(i0, min(i0 + CHUNK, n_visible)):
+            part += (visible_bias[i] - base_bias[i]) * v[i]
+        linear += part
     return hidden_layer(
         log_w + (beta - beta_prev) * linear, cache, beta, beta_prev, True, False,
         scratch[1, : cache.shape[0]], np.uint64(0), np.uint64(1), np.uint64(0),
