@@ -66,7 +66,7 @@ import numpy as np
 
 from partition._numba import jit
 from partition.kernels._math import exp_neg
-from partition.models.base import sweeps_in_segment, sweeps_in_smc
+from partition.models.base import NUMPY, sweeps_in_segment, sweeps_in_smc
 
 __all__ = [
     "SMC_COLUMNS",
@@ -467,6 +467,9 @@ class EngineRunner:
     :func:`partition.smc` steps from Python. Chain state and statistics stay with the
     particle slot (as streams do) when SMC resamples.
     """
+
+    #: The engine's arrays are NumPy arrays in this process.
+    backend = NUMPY
 
     def __init__(
         self,

@@ -215,16 +215,23 @@ def run_chains(
         compile_seconds = time.perf_counter() - compile_start
         if initial is None:
             path.sample_base(states, streams)
-        compile_start = time.perf_counter()
-        runner.advance(betas[:1], False, states, streams, log_w)
-        compile_seconds += time.perf_counter() - compile_start
-        step = max(1, int(runner.segment_length))
-        for k0 in range(0, last, step):
-            k1 = min(k0 + step, last)
-            more = k1 < last or transition_at_end
-            runner.advance(betas[k0 : k1 + 1], more, states, streams, log_w)
-            if bar is not None:
-                bar.update(k1)
+        # the chains go to the runner's backend once, and come back once (Ctrl-C too)
+        host = (states, streams, log_w)
+        chains = [runner.backend.put(a) for a in host]
+        try:
+            compile_start = time.perf_counter()
+            runner.advance(betas[:1], False, *chains)
+            compile_seconds += time.perf_counter() - compile_start
+            step = max(1, int(runner.segment_length))
+            for k0 in range(0, last, step):
+                k1 = min(k0 + step, last)
+                more = k1 < last or transition_at_end
+                runner.advance(betas[k0 : k1 + 1], more, *chains)
+                if bar is not None:
+                    bar.update(k1)
+        finally:
+            for array, out in zip(chains, host, strict=True):
+                runner.backend.get(array, out)
     info = dict(runner.info)  # after the context closes: a runner may report at its end
     info.update(
         seconds=time.perf_counter() - start - compile_seconds,

@@ -64,6 +64,16 @@ CRITERIA = ("cess", "ess")
 TUNING_GRID = 200
 
 
+def _advance(runner, betas, transition_at_end: bool, *host: np.ndarray) -> None:
+    """``runner.advance`` on the NumPy arrays ``host`` (states, streams, log weights), moved
+    to the runner's backend and back around the call: the adaptive sampler resamples and
+    reweights here between moves."""
+    chains = [runner.backend.put(a) for a in host]
+    runner.advance(betas, transition_at_end, *chains)
+    for array, out in zip(chains, host, strict=True):
+        runner.backend.get(array, out)
+
+
 def _check_choice(value, name: str, choices: tuple[str, ...]) -> str:
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
@@ -368,7 +378,7 @@ def smc(
                 log_w[:0],
             )
         else:
-            runner.advance(config.betas[:1], False, states[:0], streams[:0], log_w[:0])
+            _advance(runner, config.betas[:1], False, states[:0], streams[:0], log_w[:0])
         compile_seconds = time.perf_counter() - compile_start
         path.sample_base(states, streams)
         beta = 0.0
@@ -459,7 +469,7 @@ def smc(
             previous = (log_f, ancestors, log_w)
             if beta < 1.0:  # move at beta: a segment [beta, beta] adds no weight
                 before_move = states.copy()
-                runner.advance(np.array([beta, beta]), True, states, streams, zero)
+                _advance(runner, np.array([beta, beta]), True, states, streams, zero)
                 same = np.all((states == before_move).reshape(n, -1), axis=1)
                 still = np.where(same, still + 1, 0)
                 still_trace.append(float(same.mean()))

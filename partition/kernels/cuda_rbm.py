@@ -23,6 +23,8 @@ import math
 import numpy as np
 from numba import cuda, uint64
 
+from partition.models.base import Backend
+
 #: Threads per block.
 THREADS = 128
 #: Units per partial sum, as the CPU kernels (``partition.kernels.rbm.CHUNK``).
@@ -130,13 +132,32 @@ def ais_segment(weights, weights_t, visible_bias, hidden_bias, base_bias, betas,
     log_w[c] += total
 
 
+class DeviceBackend(Backend):
+    """The chains in device memory for a whole run (:class:`~partition.models.base.Backend`):
+    states in the run's dtype, streams and log weights as they are; one copy in at the start
+    and one out at the end."""
+
+    name = "cuda"
+
+    def __init__(self, dtype):
+        self.dtype = np.dtype(dtype)
+
+    def put(self, array):
+        if array.dtype.kind == "f" and array.ndim == 2:  # the states
+            array = array.astype(self.dtype, copy=False)
+        return cuda.to_device(np.ascontiguousarray(array))
+
+    def get(self, array, out) -> None:
+        out[...] = array.copy_to_host()
+
+
 class DeviceRunner:
-    """The model on the device once; each :meth:`advance` copies the chains in, runs a
-    segment and copies them back (states, stream counters, log weights)."""
+    """The model on the device once; each :meth:`advance` runs a segment on chains that stay
+    on the device (:class:`DeviceBackend`)."""
 
     def __init__(self, model, base_bias, n_chains: int, dtype):
-        self.cuda = cuda
         self.dtype = np.dtype(dtype)
+        self.backend = DeviceBackend(self.dtype)
         put = lambda a: cuda.to_device(np.ascontiguousarray(a, dtype=self.dtype))  # noqa: E731
         self.weights = put(model.weights)
         self.weights_t = put(model.weights.T)
@@ -149,20 +170,15 @@ class DeviceRunner:
         self.kernel = ais_segment
 
     def advance(self, betas, n_sweeps, transition_at_end, states, streams, log_w):
+        """A segment for the chains ``states``, ``streams``, ``log_w`` (device arrays, from
+        :attr:`backend`); the increments are added to ``log_w`` there."""
         n = states.shape[0]
         if n == 0:  # a segment of one beta still runs: it compiles and changes nothing
             return
-        cuda = self.cuda
-        d_states = cuda.to_device(np.ascontiguousarray(states, dtype=self.dtype))
-        d_streams = cuda.to_device(np.ascontiguousarray(streams))
-        d_log_w = cuda.to_device(np.zeros(n))
         d_betas = cuda.to_device(np.ascontiguousarray(betas, dtype=np.float64))
         blocks = -(-n // THREADS)
         self.kernel[blocks, THREADS](
             self.weights, self.weights_t, self.visible_bias, self.hidden_bias, self.base_bias,
-            d_betas, n_sweeps, transition_at_end, d_states, d_streams, d_log_w,
+            d_betas, n_sweeps, transition_at_end, states, streams, log_w,
             self.hidden[:n], self.act[:n], self.logits[:n],
         )  # fmt: skip
-        states[:] = d_states.copy_to_host()
-        streams[:] = d_streams.copy_to_host()
-        log_w += d_log_w.copy_to_host()

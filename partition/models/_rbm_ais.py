@@ -278,7 +278,7 @@ class RBMAnnealingPath:
                 device.advance(betas, n_sweeps, transition_at_end, states, streams, log_w)
                 count(betas, transition_at_end, states.shape[0])
 
-            yield Runner(advance, length, info)
+            yield Runner(advance, length, info, backend=device.backend)
         elif driver == "fused":
 
             def advance(betas, transition_at_end, states, streams, log_w):

@@ -36,7 +36,9 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 __all__ = [
+    "NUMPY",
     "AnnealingPath",
+    "Backend",
     "ExactLogZ",
     "ExactSampler",
     "ModelFamily",
@@ -46,6 +48,43 @@ __all__ = [
     "sweeps_in_segment",
     "sweeps_in_smc",
 ]
+
+
+class Backend:
+    """Where a runner's chains live for a whole run: the seam between the drivers and a
+    runner's arrays.
+
+    The annealing driver gives a runner's :meth:`put` the chains' states, streams and log
+    weights once, before the first segment; every ``advance`` works on what it returned;
+    :meth:`get` copies them back once, after the last segment (or at Ctrl-C). This class,
+    as :data:`NUMPY`, is the reference backend: the arrays stay the NumPy arrays of this
+    process, with no copies. A device backend (``partition.kernels.cuda_rbm``) keeps them in
+    device memory for the run, so a segment copies nothing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from partition.models.base import NUMPY
+    >>> x = np.zeros(3)
+    >>> NUMPY.put(x) is x
+    True
+    """
+
+    #: A short name for ``info`` and error messages.
+    name = "numpy"
+
+    def put(self, array: np.ndarray) -> Any:
+        """``array`` where the runner works on it (here: ``array`` itself)."""
+        return array
+
+    def get(self, array: Any, out: np.ndarray) -> None:
+        """Copy ``array`` (what :meth:`put` returned, since advanced) into ``out``."""
+        if array is not out:
+            out[...] = array
+
+
+#: The reference backend: NumPy arrays in this process.
+NUMPY = Backend()
 
 
 @runtime_checkable
@@ -65,6 +104,8 @@ class SegmentRunner(Protocol):
     segment_length: int
     #: What the run reports in ``info`` (the kernel driver, the transition, ...).
     info: dict[str, Any]
+    #: Where ``advance``'s arrays live (:class:`Backend`; :data:`NUMPY`: NumPy arrays).
+    backend: Backend
 
     def advance(
         self,
@@ -182,6 +223,8 @@ class Runner:
     #: log_w) -> int`` (:meth:`partition.engine.EngineRunner.smc`), when the path has it;
     #: without it :func:`partition.smc` steps from Python, a call of ``advance`` a move.
     smc: Callable[..., int] | None = None
+    #: Where ``advance``'s arrays live; ``smc`` takes NumPy arrays whatever it is.
+    backend: Backend = NUMPY
 
 
 def sweeps_in_segment(betas, transition_at_end: bool, n_sweeps: int, n_chains: int) -> int:
