@@ -381,7 +381,6 @@ def smc_batched(model, schedule, population, bounds, segment):
             a = a_rows[b]
             z = z_rows[b]
             if moved:
-                before[c0:c1] = visible[c0:c1]
                 for sweep in range(n_sweeps):
                     if sweep > 0:
                         np.dot(visible[c0:c1], weights, act[c0:c1])
@@ -411,6 +410,8 @@ def smc_batched(model, schedule, population, bounds, segment):
                             z[i] = (1.0 - beta) * base_bias[i] + beta * (
                                 visible_bias[i] + vis[c, i]
                             )
+                        if sweep == 0:  # the row is at hand here: no pass over the block
+                            before[c, :] = visible[c]
                         draw_bernoulli_at(
                             z,
                             1.0,
@@ -420,14 +421,14 @@ def smc_batched(model, schedule, population, bounds, segment):
                             state[c, 2] + np.uint64(n_hidden),
                         )
                         state[c, 2] += np.uint64(n_hidden + n_visible)
+                        if sweep == n_sweeps - 1:
+                            unchanged = True
+                            for i in range(n_visible):
+                                if visible[c, i] != before[c, i]:
+                                    unchanged = False
+                                    break
+                            same[c] = unchanged
                 np.dot(visible[c0:c1], weights, act[c0:c1])
-                for c in range(c0, c1):
-                    unchanged = True
-                    for i in range(n_visible):
-                        if visible[c, i] != before[c, i]:
-                            unchanged = False
-                            break
-                    same[c] = unchanged
             for c in range(c0, c1):
                 linear = 0.0
                 for i0 in range(0, n_visible, CHUNK):
