@@ -188,6 +188,19 @@ def anneal(
     return log_w, states, info
 
 
+def backend_of(runner):
+    """The runner's :class:`~partition.models.base.Backend`, or a ``TypeError`` that says
+    what a runner of one's own lacks (a :class:`~partition.models.base.Runner` has one)."""
+    try:
+        return runner.backend
+    except AttributeError:
+        raise TypeError(
+            f"{type(runner).__name__} (an annealing path's runner) has no `backend`: a "
+            "SegmentRunner names where its chains live (partition.models.base.NUMPY for "
+            "NumPy arrays); yield a partition.models.base.Runner, which does"
+        ) from None
+
+
 def run_chains(
     path: AnnealingPath,
     betas: np.ndarray,
@@ -217,7 +230,8 @@ def run_chains(
             path.sample_base(states, streams)
         # the chains go to the runner's backend once, and come back once (Ctrl-C too)
         host = (states, streams, log_w)
-        chains = [runner.backend.put(a) for a in host]
+        backend = backend_of(runner)
+        chains = [backend.put(a) for a in host]
         try:
             compile_start = time.perf_counter()
             runner.advance(betas[:1], False, *chains)
@@ -231,7 +245,7 @@ def run_chains(
                     bar.update(k1)
         finally:
             for array, out in zip(chains, host, strict=True):
-                runner.backend.get(array, out)
+                backend.get(array, out)
     info = dict(runner.info)  # after the context closes: a runner may report at its end
     info.update(
         seconds=time.perf_counter() - start - compile_seconds,

@@ -52,7 +52,7 @@ from partition._rng import RNGLike
 from partition._trust import STUCK_MOVES, assess, smc_checks
 from partition._validation import MAX_CHAINS, check_int, check_probability, check_real
 from partition.engine import SMC_COLUMNS, SMCSegment
-from partition.estimators.annealing import SCHEDULE_CHOOSERS, AnnealingConfig
+from partition.estimators.annealing import SCHEDULE_CHOOSERS, AnnealingConfig, backend_of
 from partition.estimators.schedules import geometric
 from partition.kernels._random import seed_streams
 from partition.results import LogZEstimate
@@ -68,10 +68,11 @@ def _advance(runner, betas, transition_at_end: bool, *host: np.ndarray) -> None:
     """``runner.advance`` on the NumPy arrays ``host`` (states, streams, log weights), moved
     to the runner's backend and back around the call: the adaptive sampler resamples and
     reweights here between moves."""
-    chains = [runner.backend.put(a) for a in host]
+    backend = backend_of(runner)
+    chains = [backend.put(a) for a in host]
     runner.advance(betas, transition_at_end, *chains)
     for array, out in zip(chains, host, strict=True):
-        runner.backend.get(array, out)
+        backend.get(array, out)
 
 
 def _check_choice(value, name: str, choices: tuple[str, ...]) -> str:

@@ -75,3 +75,26 @@ def test_the_reference_backend_copies_nothing():
     NUMPY.get(x, y)
     np.testing.assert_array_equal(y, x)
     assert pt.models.base.Runner(lambda *a: None, 1).backend is NUMPY
+
+
+def test_a_runner_of_ones_own_without_a_backend_is_named_in_the_error(monkeypatch):
+    from contextlib import contextmanager
+
+    class Bare:  # advance, segment_length and info, as runners had before the seam
+        def __init__(self):
+            self.segment_length = 10
+            self.info = {}
+
+        def advance(self, betas, transition_at_end, states, streams, log_w):
+            pass
+
+    path_class = type(pt.IsingModel.square_lattice(3, 3, coupling=0.3).annealing_path())
+
+    @contextmanager
+    def runner(self, n_chains, n_sweeps, betas=None):
+        yield Bare()
+
+    monkeypatch.setattr(path_class, "runner", runner)
+    ising = pt.IsingModel.square_lattice(3, 3, coupling=0.3)
+    with pytest.raises(TypeError, match=r"Bare .* has no `backend`.*Runner"):
+        pt.ais(ising, n_chains=4, schedule=10, rng=1)
